@@ -1,0 +1,118 @@
+#include "dedup.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace floodchat {
+
+namespace {
+
+uint64_t Load64(const uint8_t* p) {
+  uint64_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// A 64-bit finaliser with full avalanche (the one from SplitMix64).
+uint64_t Mix(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+}  // namespace
+
+DedupRing::~DedupRing() {
+  free(ring_);
+  free(index_);
+}
+
+bool DedupRing::Init(size_t capacity, uint64_t key0, uint64_t key1) {
+  if (capacity == 0 || capacity > kMaxCapacity || ring_ != nullptr) return false;
+  // A load factor of at most 1/2 keeps linear probes short.
+  size_t slots = 1;
+  while (slots < capacity * 2) slots <<= 1;
+  // calloc: untouched pages stay unmapped until used.
+  ring_ = static_cast<MessageId*>(calloc(capacity, sizeof(MessageId)));
+  index_ = static_cast<uint32_t*>(calloc(slots, sizeof(uint32_t)));
+  if (ring_ == nullptr || index_ == nullptr) {
+    free(ring_);
+    free(index_);
+    ring_ = nullptr;
+    index_ = nullptr;
+    return false;
+  }
+  capacity_ = capacity;
+  mask_ = slots - 1;
+  key0_ = key0;
+  key1_ = key1;
+  return true;
+}
+
+size_t DedupRing::Home(const MessageId& id) const {
+  uint64_t a = Load64(id.bytes) ^ key0_;
+  uint64_t b = Load64(id.bytes + 8) ^ key1_;
+  return static_cast<size_t>(Mix(Mix(a) + b)) & mask_;
+}
+
+size_t DedupRing::Find(const MessageId& id, bool* found) const {
+  size_t i = Home(id);
+  while (index_[i] != 0) {
+    if (ring_[index_[i] - 1] == id) {
+      *found = true;
+      return i;
+    }
+    i = (i + 1) & mask_;
+  }
+  *found = false;
+  return i;
+}
+
+bool DedupRing::Contains(const MessageId& id) const {
+  bool found;
+  Find(id, &found);
+  return found;
+}
+
+// Removes ring slot `slot` from the index with backward-shift deletion, which
+// keeps every remaining entry reachable from its home without tombstones.
+void DedupRing::Unindex(size_t slot) {
+  bool found;
+  size_t hole = Find(ring_[slot], &found);
+  if (!found) return;
+  size_t i = hole;
+  for (;;) {
+    i = (i + 1) & mask_;
+    if (index_[i] == 0) break;
+    size_t home = Home(ring_[index_[i] - 1]);
+    // Move entry i into the hole unless its home lies cyclically in (hole, i].
+    bool home_in_range = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
+    if (!home_in_range) {
+      index_[hole] = index_[i];
+      hole = i;
+    }
+  }
+  index_[hole] = 0;
+}
+
+bool DedupRing::SeenOrRemember(const MessageId& id) {
+  bool found;
+  size_t pos = Find(id, &found);
+  if (found) return true;
+  if (size_ == capacity_) {
+    Unindex(head_);  // head_ is the oldest slot once the ring is full
+    ++evictions_;
+    pos = Find(id, &found);  // the deletion may have moved entries
+  } else {
+    ++size_;
+  }
+  ring_[head_] = id;
+  index_[pos] = static_cast<uint32_t>(head_ + 1);
+  head_ = head_ + 1 == capacity_ ? 0 : head_ + 1;
+  return false;
+}
+
+}  // namespace floodchat

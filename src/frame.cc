@@ -1,0 +1,142 @@
+#include "frame.h"
+
+#include <cstring>
+
+namespace floodchat {
+
+void PutU32(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v >> 24);
+  p[1] = static_cast<uint8_t>(v >> 16);
+  p[2] = static_cast<uint8_t>(v >> 8);
+  p[3] = static_cast<uint8_t>(v);
+}
+
+uint32_t GetU32(const uint8_t* p) {
+  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
+         (static_cast<uint32_t>(p[2]) << 8) | static_cast<uint32_t>(p[3]);
+}
+
+void PutU64(uint8_t* p, uint64_t v) {
+  PutU32(p, static_cast<uint32_t>(v >> 32));
+  PutU32(p + 4, static_cast<uint32_t>(v));
+}
+
+uint64_t GetU64(const uint8_t* p) {
+  return (static_cast<uint64_t>(GetU32(p)) << 32) | GetU32(p + 4);
+}
+
+DecodeStatus DecodeFrame(const uint8_t* data, size_t size, size_t max_length,
+                         Frame* frame, const char** why) {
+  if (size < kLengthBytes) return DecodeStatus::kNeedMore;
+  uint32_t length = GetU32(data);
+  if (length == 0) {
+    *why = "frame with no type byte";
+    return DecodeStatus::kError;
+  }
+  if (length > max_length) {
+    *why = "frame longer than the limit";
+    return DecodeStatus::kError;
+  }
+  if (size - kLengthBytes < length) return DecodeStatus::kNeedMore;
+  frame->type = data[kLengthBytes];
+  frame->payload = data + kFrameHeaderBytes;
+  frame->payload_size = length - kTypeBytes;
+  frame->wire_size = kLengthBytes + length;
+  return DecodeStatus::kFrame;
+}
+
+bool ParseHello(const Frame& frame, Hello* hello, const char** why) {
+  const uint8_t* p = frame.payload;
+  size_t n = frame.payload_size;
+  if (n < kHelloFixedBytes) {
+    *why = "short hello";
+    return false;
+  }
+  if (memcmp(p, kHelloMagic, kMagicBytes) != 0) {
+    *why = "bad magic: not a floodchat peer";
+    return false;
+  }
+  hello->version = p[kMagicBytes];
+  if (hello->version != kProtocolVersion) {
+    *why = "unsupported protocol version";
+    return false;
+  }
+  hello->node_id = GetU64(p + kMagicBytes + 1);
+  size_t nick_len = p[kHelloFixedBytes - kNickLenBytes];
+  if (nick_len == 0 || nick_len > kMaxNickBytes) {
+    *why = "bad nick length in hello";
+    return false;
+  }
+  if (n - kHelloFixedBytes < nick_len) {
+    *why = "short hello";
+    return false;
+  }
+  if (n - kHelloFixedBytes - nick_len > kMaxHelloExtensionBytes) {
+    *why = "hello too long";
+    return false;
+  }
+  hello->nick = std::string_view(
+      reinterpret_cast<const char*>(p + kHelloFixedBytes), nick_len);
+  return true;
+}
+
+bool ParseMessage(const Frame& frame, Message* message, const char** why) {
+  const uint8_t* p = frame.payload;
+  size_t n = frame.payload_size;
+  if (n < kMessageFixedBytes) {
+    *why = "short message";
+    return false;
+  }
+  memcpy(message->id.bytes, p, kMessageIdBytes);
+  message->hops = p[kHopsOffset];
+  message->hop_limit = p[kHopsOffset + 1];
+  if (message->hops == 0 || message->hops > message->hop_limit) {
+    *why = "hop count out of range";
+    return false;
+  }
+  size_t nick_len = p[kMessageFixedBytes - kNickLenBytes];
+  if (nick_len == 0 || nick_len > kMaxNickBytes) {
+    *why = "bad nick length in message";
+    return false;
+  }
+  if (n - kMessageFixedBytes < nick_len) {
+    *why = "short message";
+    return false;
+  }
+  const char* nick = reinterpret_cast<const char*>(p + kMessageFixedBytes);
+  message->nick = std::string_view(nick, nick_len);
+  message->text = std::string_view(nick + nick_len, n - kMessageFixedBytes - nick_len);
+  return true;
+}
+
+void AppendHello(uint64_t node_id, std::string_view nick, Buffer* out) {
+  size_t length = kTypeBytes + kHelloFixedBytes + nick.size();
+  uint8_t* p = out->Reserve(kLengthBytes + length);
+  PutU32(p, static_cast<uint32_t>(length));
+  p[kLengthBytes] = kTypeHello;
+  p += kFrameHeaderBytes;
+  memcpy(p, kHelloMagic, kMagicBytes);
+  p[kMagicBytes] = kProtocolVersion;
+  PutU64(p + kMagicBytes + 1, node_id);
+  p[kHelloFixedBytes - kNickLenBytes] = static_cast<uint8_t>(nick.size());
+  memcpy(p + kHelloFixedBytes, nick.data(), nick.size());
+  out->Commit(kLengthBytes + length);
+}
+
+void AppendMessage(const Message& m, Buffer* out) {
+  size_t length = kTypeBytes + kMessageFixedBytes + m.nick.size() + m.text.size();
+  uint8_t* p = out->Reserve(kLengthBytes + length);
+  PutU32(p, static_cast<uint32_t>(length));
+  p[kLengthBytes] = kTypeMessage;
+  p += kFrameHeaderBytes;
+  memcpy(p, m.id.bytes, kMessageIdBytes);
+  p[kHopsOffset] = m.hops;
+  p[kHopsOffset + 1] = m.hop_limit;
+  p[kMessageFixedBytes - kNickLenBytes] = static_cast<uint8_t>(m.nick.size());
+  p += kMessageFixedBytes;
+  memcpy(p, m.nick.data(), m.nick.size());
+  if (!m.text.empty()) memcpy(p + m.nick.size(), m.text.data(), m.text.size());
+  out->Commit(kLengthBytes + length);
+}
+
+}  // namespace floodchat

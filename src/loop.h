@@ -1,0 +1,124 @@
+// The node: the only owner of IO. One thread, one poll loop over stdin,
+// stdout, the listener and every peer socket.
+//
+// Each turn: build the poll set from the live tables, wait, then accept, read
+// peers, read stdin, and last write: one send per peer and one stdout write
+// per turn, so that everything a wake-up produced leaves in one call each.
+// Peers are never closed in the middle of a turn: they are marked and reaped
+// at its end, so no index or pointer goes stale during dispatch.
+#ifndef FLOODCHAT_LOOP_H_
+#define FLOODCHAT_LOOP_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "buffer.h"
+#include "lines.h"
+#include "net.h"
+#include "options.h"
+#include "relay.h"
+
+namespace floodchat {
+
+// Bounds and timeouts. Each is written down in the man page.
+struct Limits {
+  size_t read_chunk = 256 * 1024;        // bytes read from a peer per turn
+  size_t stdin_chunk = 64 * 1024;        // bytes read from stdin per turn
+  size_t queue_soft = 1024 * 1024;       // a peer's queue above this pauses input
+  size_t queue_hard = 16 * 1024 * 1024;  // a peer's queue above this drops it
+  uint64_t stall_ms = 1000;  // a peer that takes nothing this long stops pausing input
+  size_t stdout_max = 4 * 1024 * 1024;   // pending stdout bytes before lines are dropped
+  size_t pending_max = 1024 * 1024;      // queued own messages before stdin pauses
+  size_t max_peers = 64;                 // connections of all kinds
+  uint64_t connect_ms = 10000;
+  uint64_t handshake_ms = 10000;
+  uint64_t drain_ms = 5000;  // at exit, time to flush queues and for peers to close
+};
+
+struct Peer;
+
+class Node {
+ public:
+  explicit Node(const Options& options, const Limits& limits = Limits());
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Runs until stdin ends, /quit, SIGINT or SIGTERM; returns the exit status.
+  int Run();
+
+ private:
+  enum class Slot { kListener, kStdin, kStdout, kPeer };
+
+  bool Start();
+  bool StartListening();
+  void StartConnect(const Endpoint& endpoint);
+  void TryNextAddress(Peer* p);
+  void OnConnected(Peer* p);
+  void AcceptAll();
+
+  void ReadPeer(Peer* p);
+  void ProcessFrames(Peer* p);
+  void OnHello(Peer* p, uint64_t node_id, std::string_view nick);
+  void OnMessage(Peer* p, const Message& m, const uint8_t* frame, size_t frame_size);
+  void Enqueue(Peer* p, const uint8_t* bytes, size_t size);
+  void FlushPeer(Peer* p);
+  void ClosePeer(Peer* p, const std::string& why, bool is_error);
+
+  void ReadStdin();
+  void HandleLine(const LineEvent& event);
+  void SendText(std::string_view text);
+  void PrintMessage(const Message& m);
+  void FlushStdout();
+  void ShowPeers();
+  void ShowStats();
+
+  void BeginDrain();
+  bool DrainStep();  // true when the node may exit
+  bool InputPaused() const;
+  int PollTimeout() const;
+  void CheckTimers();
+  void Reap();
+  size_t LivePeers() const;
+
+  void Say(int level, const char* format, ...) __attribute__((format(printf, 3, 4)));
+
+  Options options_;
+  Limits limits_;
+  std::string nick_;
+  size_t max_frame_ = 0;
+  Relay relay_;
+  uint64_t now_ = 0;
+
+  net::Socket listener_ = net::kNoSocket;
+  std::vector<std::unique_ptr<Peer>> peers_;
+  uint64_t next_serial_ = 1;
+
+  bool stdin_open_ = true;
+  LineSplitter lines_;
+  Buffer pending_;  // own messages encoded while no peer was connected
+  uint64_t pending_count_ = 0;
+
+  Buffer stdout_;
+  bool stdout_ok_ = true;
+  uint64_t stdout_dropped_ = 0;
+  uint64_t stdout_dropped_reported_ = 0;
+  uint64_t stdout_report_ms_ = 0;
+
+  Buffer scratch_;  // one encoded frame on its way to several peers
+  std::vector<uint8_t> read_buffer_;
+  std::vector<net::PollEntry> poll_;
+  std::vector<std::pair<Slot, Peer*>> poll_owner_;
+
+  uint64_t bytes_in_ = 0;
+  uint64_t bytes_out_ = 0;
+  bool draining_ = false;
+  uint64_t drain_deadline_ = 0;
+  int exit_status_ = 0;
+};
+
+}  // namespace floodchat
+
+#endif  // FLOODCHAT_LOOP_H_

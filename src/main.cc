@@ -1,0 +1,27 @@
+// floodchat: parse the command line, then hand over to the loop.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "loop.h"
+#include "options.h"
+
+int main(int argc, char** argv) {
+  floodchat::Options options;
+  std::string error;
+  switch (floodchat::ParseOptions(argc, argv, getenv("USER"), &options, &error)) {
+    case floodchat::ParseOutcome::kHelp:
+      fputs(floodchat::kUsageText, stdout);
+      return 0;
+    case floodchat::ParseOutcome::kVersion:
+      fputs(floodchat::kVersionText, stdout);
+      return 0;
+    case floodchat::ParseOutcome::kUsageError:
+      fprintf(stderr, "floodchat: %s\n", error.c_str());
+      return 2;
+    case floodchat::ParseOutcome::kRun:
+      break;
+  }
+  floodchat::Node node(options);
+  return node.Run();
+}

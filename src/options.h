@@ -1,0 +1,66 @@
+// Command-line parsing: argv in, Options or one error message out. No IO.
+#ifndef FLOODCHAT_OPTIONS_H_
+#define FLOODCHAT_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace floodchat {
+
+enum class Format { kChat, kText, kJson };
+
+struct Endpoint {
+  std::string host;  // a name or an address, without IPv6 brackets
+  uint16_t port = 0;
+};
+
+constexpr uint16_t kDefaultPort = 55555;
+constexpr int kDefaultPortTries = 100;  // the default port and the next 99
+constexpr int kDefaultHops = 64;
+constexpr size_t kDefaultSeen = 65536;
+constexpr size_t kDefaultMaxSize = 65536;
+constexpr size_t kMaxMaxSize = size_t{16} << 20;
+
+struct Options {
+  bool listen = true;
+  Endpoint listen_at{"0.0.0.0", kDefaultPort};
+  bool listen_explicit = false;  // -l given: a busy port is an error
+  std::vector<Endpoint> connect;
+  std::string nick;
+  Format format = Format::kChat;
+  bool raw = false;
+  bool relay = false;
+  int hops = kDefaultHops;
+  size_t seen = kDefaultSeen;
+  size_t max_size = kDefaultMaxSize;
+  int verbosity = 1;  // 0 quiet, 1 normal, 2 verbose
+};
+
+enum class ParseOutcome { kRun, kHelp, kVersion, kUsageError };
+
+// Parses argv[1..argc-1]. `env_user` is $USER or null (the default nick).
+// On kUsageError, *error is the message without the "floodchat: " prefix.
+ParseOutcome ParseOptions(int argc, const char* const* argv, const char* env_user,
+                          Options* options, std::string* error);
+
+// "HOST:PORT", "[V6]:PORT", or with `port_only_ok` a bare "PORT" (host
+// 0.0.0.0). Ports 0 to 65535; the caller refuses 0 where it means nothing.
+bool ParseEndpoint(std::string_view text, bool port_only_ok, Endpoint* out,
+                   std::string* error);
+
+// 1 to kMaxNickBytes bytes, no control characters (C0, DEL).
+bool ValidNick(std::string_view nick, std::string* error);
+
+// "host:port" for display, with brackets around an IPv6 address.
+std::string EndpointText(const Endpoint& endpoint);
+
+// The text of --help; its first lines are the man page's SYNOPSIS.
+extern const char kUsageText[];
+extern const char kVersionText[];
+
+}  // namespace floodchat
+
+#endif  // FLOODCHAT_OPTIONS_H_
