@@ -14,11 +14,11 @@ REL_FLAGS = $(CXXSTD) $(WARN) -Os -fno-exceptions -fno-rtti -fno-asynchronous-un
 REL_LINK  = -static -Wl,--gc-sections -s
 # Tests: optimised, with debug info.
 TEST_FLAGS = $(CXXSTD) $(WARN) -O2 -g
-GTEST_LIBS = -lgtest -pthread
+GTEST_LIBS = -lgtest_main -lgtest -pthread
 
 SRCS  = buffer.cc command.cc dedup.cc format.cc frame.cc loop.cc net_posix.cc options.cc relay.cc
 TESTS = buffer_test.cc command_test.cc dedup_test.cc format_test.cc frame_test.cc lines_test.cc \
-        options_test.cc relay_test.cc e2e_test.cc test_main.cc
+        options_test.cc relay_test.cc e2e_test.cc harness.cc
 
 REL_OBJS  = $(SRCS:%.cc=$(BUILD)/rel/%.o) $(BUILD)/rel/main.o
 LIB_OBJS  = $(SRCS:%.cc=$(BUILD)/test/%.o)
@@ -41,7 +41,7 @@ $(BUILD)/test/%.o: src/%.cc src/*.h
 
 $(BUILD)/test/tests/%.o: tests/%.cc src/*.h tests/*.h
 	@mkdir -p $(dir $@)
-	$(CXX) $(TEST_FLAGS) -Isrc -c -o $@ $<
+	$(CXX) $(TEST_FLAGS) -Isrc -DFLOODCHAT_DEFAULT_BIN='"$(CURDIR)/floodchat"' -c -o $@ $<
 
 $(BUILD)/floodchat_tests: $(LIB_OBJS) $(TEST_OBJS)
 	$(CXX) $(TEST_FLAGS) -o $@ $^ $(GTEST_LIBS)

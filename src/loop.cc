@@ -44,6 +44,9 @@ const char* StateName(const Peer& p) {
   return "?";
 }
 
+// The longest stdin line read as a command whatever --max-size says.
+constexpr size_t kMaxCommandLine = 4096;
+
 // Keep this much of a drained queue's memory for the next burst.
 constexpr size_t kKeepBufferBytes = 64 * 1024;
 
@@ -53,7 +56,9 @@ Node::Node(const Options& options, const Limits& limits)
     : options_(options),
       limits_(limits),
       nick_(options.nick),
-      lines_(options.max_size) {}
+      // Commands may be longer than a small --max-size; messages are checked
+      // against it when they are sent.
+      lines_(options.max_size + 1 > kMaxCommandLine ? options.max_size + 1 : kMaxCommandLine) {}
 
 Node::~Node() {
   for (auto& p : peers_) net::Close(p->socket);
@@ -405,18 +410,23 @@ void Node::ReadStdin() {
 
 void Node::HandleLine(const LineEvent& e) {
   if (!stdin_open_ || draining_) return;  // after /quit, the rest is not read
+  Command c;
   if (e.too_long) {
-    Say(0, "line of %zu bytes not sent: longer than --max-size %zu", e.length,
-        options_.max_size);
-    return;
+    c.kind = CommandKind::kSend;  // too long for a command: a message, refused below
+  } else {
+    c = ParseCommand(e.line, options_.raw);
   }
-  Command c = ParseCommand(e.line, options_.raw);
   std::string error;
   switch (c.kind) {
     case CommandKind::kNothing:
       break;
     case CommandKind::kSend:
-      SendText(c.arg);
+      if (e.too_long || c.arg.size() > options_.max_size) {
+        Say(0, "line of %zu bytes not sent: longer than --max-size %zu",
+            e.too_long ? e.length : c.arg.size(), options_.max_size);
+      } else {
+        SendText(c.arg);
+      }
       break;
     case CommandKind::kConnect: {
       Endpoint endpoint;

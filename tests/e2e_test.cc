@@ -1,0 +1,439 @@
+// End-to-end: real floodchat processes on 127.0.0.1, ports chosen by the OS.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "frame.h"
+#include "harness.h"
+
+namespace floodchat_test {
+namespace {
+
+using Node = std::unique_ptr<Proc>;
+
+size_t Count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1))
+    ++n;
+  return n;
+}
+
+std::string Addr(int port) { return "127.0.0.1:" + std::to_string(port); }
+
+// Starts a listening node; connects it to each port in `to`; returns once it
+// has announced its port.
+Node StartNode(const std::string& nick, const std::vector<int>& to = {},
+               std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"-l", "127.0.0.1:0", "-n", nick};
+  for (int port : to) {
+    args.push_back("-c");
+    args.push_back(Addr(port));
+  }
+  args.insert(args.end(), extra.begin(), extra.end());
+  Node n = Proc::Start(args);
+  EXPECT_GT(n->Port(), 0) << n->err();
+  return n;
+}
+
+// Waits until `node` has reported `peers` completed handshakes in all.
+bool WaitConnected(Proc* node, size_t peers, int timeout_ms = 5000) {
+  long long end = NowMs() + timeout_ms;
+  while (Count(node->err(), "floodchat: connected to ") < peers) {
+    if (NowMs() >= end) return false;
+    Proc::PumpAll(20);
+  }
+  return true;
+}
+
+size_t CountLine(const std::vector<std::string>& lines, const std::string& line) {
+  return static_cast<size_t>(std::count(lines.begin(), lines.end(), line));
+}
+
+// Settles: gives any late duplicate time to show up before exact counts are
+// checked.
+void Settle() {
+  long long end = NowMs() + 300;
+  while (NowMs() < end) Proc::PumpAll(20);
+}
+
+// A /stats counter from a node's stderr (the latest report).
+long long Stat(Proc* node, const std::string& name) {
+  size_t before = Count(node->err(), "stats: ");
+  node->Write("/stats\n");
+  long long end = NowMs() + 3000;
+  while (Count(node->err(), "stats: ") <= before && NowMs() < end) Proc::PumpAll(20);
+  const std::string& e = node->err();
+  size_t line = e.rfind("stats: ");
+  size_t at = e.find(" " + name + "=", line);
+  if (line == std::string::npos || at == std::string::npos) return -1;
+  return atoll(e.c_str() + at + name.size() + 2);
+}
+
+TEST(EndToEnd, ChainOfThree) {
+  Node a = StartNode("alice");
+  Node b = StartNode("bob", {a->Port()});
+  Node c = StartNode("carol", {b->Port()});
+  ASSERT_TRUE(WaitConnected(b.get(), 2)) << b->err();
+  ASSERT_TRUE(WaitConnected(c.get(), 1));
+  a->Write("hello from a\n");
+  ASSERT_TRUE(c->WaitLineCount(1, 5000)) << c->err();
+  ASSERT_TRUE(b->WaitLineCount(1, 5000));
+  EXPECT_EQ(c->lines()[0], "alice: hello from a");
+  EXPECT_EQ(b->lines()[0], "alice: hello from a");
+  c->Write("and back from c\n");
+  ASSERT_TRUE(a->WaitLineCount(1, 5000));
+  EXPECT_EQ(a->lines()[0], "carol: and back from c");
+  Settle();
+  EXPECT_EQ(a->lines().size(), 1u);  // its own line is not printed back
+  EXPECT_EQ(b->lines().size(), 2u);
+  EXPECT_EQ(c->lines().size(), 1u);
+  // No node sent a message back where it came from: nothing was a duplicate.
+  EXPECT_EQ(Stat(a.get(), "duplicates"), 0);
+  EXPECT_EQ(Stat(b.get(), "duplicates"), 0);
+  EXPECT_EQ(Stat(c.get(), "duplicates"), 0);
+  EXPECT_EQ(Stat(b.get(), "received"), 2);
+  EXPECT_EQ(Stat(a.get(), "sent"), 1);
+}
+
+TEST(EndToEnd, RingOfFourPrintsEachMessageExactlyOnce) {
+  Node a = StartNode("a");
+  Node b = StartNode("b", {a->Port()});
+  Node c = StartNode("c", {b->Port()});
+  Node d = StartNode("d", {c->Port(), a->Port()});
+  for (Proc* n : {a.get(), b.get(), c.get(), d.get()}) ASSERT_TRUE(WaitConnected(n, 2)) << n->err();
+  std::vector<Proc*> nodes = {a.get(), b.get(), c.get(), d.get()};
+  const char* names[] = {"a", "b", "c", "d"};
+  for (int round = 0; round < 5; ++round)
+    for (size_t i = 0; i < nodes.size(); ++i)
+      nodes[i]->Write("msg " + std::to_string(round) + " from " + names[i] + "\n");
+  for (Proc* n : nodes) ASSERT_TRUE(n->WaitLineCount(15, 5000)) << n->lines().size();
+  Settle();
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    ASSERT_EQ(nodes[i]->lines().size(), 15u);
+    for (int round = 0; round < 5; ++round)
+      for (size_t j = 0; j < nodes.size(); ++j) {
+        std::string line = std::string(names[j]) + ": msg " + std::to_string(round) + " from " + names[j];
+        EXPECT_EQ(CountLine(nodes[i]->lines(), line), i == j ? 0u : 1u) << names[i] << " / " << line;
+      }
+  }
+  // In a cycle duplicates are expected, and each is dropped, not printed.
+  long long dups = 0;
+  for (Proc* n : nodes) dups += Stat(n, "duplicates");
+  EXPECT_GT(dups, 0);
+}
+
+TEST(EndToEnd, TwoThousandMessagesThroughAChainArriveInOrder) {
+  Node a = StartNode("a", {}, {"-f", "text"});
+  Node b = StartNode("b", {a->Port()}, {"-f", "text"});
+  Node c = StartNode("c", {b->Port()}, {"-f", "text"});
+  ASSERT_TRUE(WaitConnected(b.get(), 2));
+  std::string burst;
+  for (int i = 0; i < 2000; ++i) burst += "line " + std::to_string(i) + "\n";
+  a->Write(burst);
+  ASSERT_TRUE(c->WaitLineCount(2000, 15000)) << c->lines().size() << " " << c->err();
+  Settle();
+  ASSERT_EQ(c->lines().size(), 2000u);
+  for (int i = 0; i < 2000; ++i) ASSERT_EQ(c->lines()[i], "line " + std::to_string(i));
+  ASSERT_EQ(b->lines().size(), 2000u);
+}
+
+TEST(EndToEnd, KilledPeerDoesNotDisturbTheOthers) {
+  Node hub = StartNode("hub");
+  Node a = StartNode("a", {hub->Port()});
+  Node b = StartNode("b", {hub->Port()});
+  Node c = StartNode("c", {hub->Port()});
+  ASSERT_TRUE(WaitConnected(hub.get(), 3));
+  a->Write("before\n");
+  ASSERT_TRUE(c->WaitLineCount(1, 5000));
+  b->Signal(SIGKILL);
+  ASSERT_TRUE(hub->WaitStderr("(b): connection closed", 5000)) << hub->err();
+  a->Write("after\n");
+  c->Write("reply\n");
+  ASSERT_TRUE(c->WaitLineCount(2, 5000));
+  EXPECT_EQ(c->lines()[1], "a: after");
+  ASSERT_TRUE(a->WaitLineCount(1, 5000));
+  EXPECT_EQ(a->lines()[0], "c: reply");
+  EXPECT_EQ(hub->Wait(0), -1);  // still running
+}
+
+TEST(EndToEnd, EchoIntoNoListenDeliversAndExitsZero) {
+  Node hub = StartNode("hub");
+  std::string out, err;
+  long long t0 = NowMs();
+  int status = RunToEnd({"--no-listen", "-n", "pipe", "-c", Addr(hub->Port())}, "hi\n", &out, &err);
+  EXPECT_EQ(status, 0) << err;
+  EXPECT_LT(NowMs() - t0, 4000);  // it leaves once delivered, not at a timeout
+  ASSERT_TRUE(hub->WaitLineCount(1, 5000));
+  EXPECT_EQ(hub->lines()[0], "pipe: hi");
+  EXPECT_EQ(err.find("listening"), std::string::npos);
+}
+
+TEST(EndToEnd, UndeliverableLineExitsOneWithAMessage) {
+  // A port that was just free: nobody listens there.
+  int port;
+  {
+    Node probe = StartNode("probe");
+    port = probe->Port();
+  }
+  std::string out, err;
+  int status = RunToEnd({"--no-listen", "-c", Addr(port)}, "lost\n", &out, &err);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(err.find("floodchat: connect to 127.0.0.1:"), std::string::npos) << err;
+  EXPECT_NE(err.find("floodchat: 1 message not sent: no peer connected"), std::string::npos) << err;
+}
+
+TEST(EndToEnd, BadFlagsExitTwoWithOneLine) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"--bogus"}, {"-n", ""}, {"-f", "xml"}, {"--hops", "300"},
+        {"-c", "nohostport"}, {"-l", "70000"}, {"extra"}}) {
+    std::string out, err;
+    EXPECT_EQ(RunToEnd(args, "", &out, &err), 2) << args[0];
+    EXPECT_EQ(err.rfind("floodchat: ", 0), 0u) << err;
+    EXPECT_EQ(Count(err, "\n"), 1u) << err;
+    EXPECT_TRUE(out.empty());
+  }
+}
+
+TEST(EndToEnd, HelpAndVersionExitZero) {
+  std::string out, err;
+  EXPECT_EQ(RunToEnd({"--help"}, "", &out, &err), 0);
+  EXPECT_EQ(out.rfind("usage: floodchat", 0), 0u);
+  EXPECT_EQ(RunToEnd({"-V"}, "", &out, &err), 0);
+  EXPECT_EQ(out.rfind("floodchat ", 0), 0u);
+}
+
+TEST(EndToEnd, BusyExplicitPortExitsOne) {
+  Node a = StartNode("a");
+  std::string out, err;
+  EXPECT_EQ(RunToEnd({"-l", Addr(a->Port())}, "", &out, &err), 1);
+  EXPECT_NE(err.find("floodchat: listen on 127.0.0.1:" + std::to_string(a->Port()) + ": "),
+            std::string::npos)
+      << err;
+}
+
+TEST(EndToEnd, DefaultPortMovesOnWhenBusy) {
+  // Without -l the node takes 55555 or, if that is busy, the next free port.
+  Node a = Proc::Start({"-n", "a"});
+  Node b = Proc::Start({"-n", "b"});
+  int pa = a->Port(), pb = b->Port();
+  ASSERT_GT(pa, 0) << a->err();
+  ASSERT_GT(pb, 0) << b->err();
+  EXPECT_NE(pa, pb);
+  for (int p : {pa, pb}) {
+    EXPECT_GE(p, 55555);
+    EXPECT_LE(p, 55654);
+  }
+}
+
+TEST(EndToEnd, GarbageClosesOnlyThatConnection) {
+  Node a = StartNode("a");
+  Node b = StartNode("b", {a->Port()});
+  Node c = StartNode("c", {b->Port()});
+  ASSERT_TRUE(WaitConnected(b.get(), 2));
+  std::string junk;
+  for (int i = 0; i < 4096; ++i) junk.push_back(static_cast<char>((i * 7919) >> 3));
+  RawClient noise(b->Port());
+  ASSERT_TRUE(noise.connected());
+  noise.Send(junk);
+  EXPECT_TRUE(noise.WaitClosed(5000));
+  // A valid-looking header that claims 4 GiB: refused from the header alone.
+  RawClient huge(b->Port());
+  ASSERT_TRUE(huge.connected());
+  huge.Send(std::string("\xff\xff\xff\xff\x02", 5));
+  EXPECT_TRUE(huge.WaitClosed(5000));
+  // A good hello followed by garbage.
+  RawClient half(b->Port());
+  floodchat::Buffer hello;
+  floodchat::AppendHello(0x1234, "mallory", &hello);
+  half.Send(std::string(reinterpret_cast<const char*>(hello.data()), hello.size()) +
+            std::string("\x00\x00\x00\x03\x02zz", 7));
+  EXPECT_TRUE(half.WaitClosed(5000));
+  EXPECT_NE(b->err().find("protocol error"), std::string::npos);
+  a->Write("still flowing\n");
+  ASSERT_TRUE(c->WaitLineCount(1, 5000)) << b->err();
+  EXPECT_EQ(c->lines()[0], "a: still flowing");
+  EXPECT_EQ(b->Wait(0), -1);
+}
+
+TEST(EndToEnd, HopLimitStopsForwarding) {
+  Node a = StartNode("a", {}, {"--hops", "1"});
+  Node b = StartNode("b", {a->Port()});
+  Node c = StartNode("c", {b->Port()});
+  ASSERT_TRUE(WaitConnected(b.get(), 2));
+  a->Write("one hop only\n");
+  ASSERT_TRUE(b->WaitLineCount(1, 5000));
+  b->Write("from b\n");
+  ASSERT_TRUE(c->WaitLineCount(1, 5000));
+  Settle();
+  ASSERT_EQ(c->lines().size(), 1u);
+  EXPECT_EQ(c->lines()[0], "b: from b");
+}
+
+std::string HelloBytes(uint64_t node_id, const std::string& nick) {
+  floodchat::Buffer b;
+  floodchat::AppendHello(node_id, nick, &b);
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+std::string MessageBytes(uint64_t node_id, uint64_t n, const std::string& nick,
+                         const std::string& text, uint8_t hops = 1, uint8_t limit = 64) {
+  floodchat::Message m;
+  floodchat::PutU64(m.id.bytes, node_id);
+  floodchat::PutU64(m.id.bytes + 8, n);
+  m.hops = hops;
+  m.hop_limit = limit;
+  m.nick = nick;
+  m.text = text;
+  floodchat::Buffer b;
+  floodchat::AppendMessage(m, &b);
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+TEST(EndToEnd, JsonCarriesAnyBytesAndChatEscapesThem) {
+  Node a = StartNode("a", {}, {"-f", "json"});
+  Node b = StartNode("b", {a->Port()}, {"-f", "chat"});
+  Node t = StartNode("t", {a->Port()}, {"-f", "text"});
+  ASSERT_TRUE(WaitConnected(a.get(), 2));
+  // A peer speaking the protocol by hand can put anything in nick and text.
+  RawClient s(a->Port());
+  ASSERT_TRUE(s.connected());
+  const std::string text("nul\0byte \xff \x1b[2J done", 20);
+  s.Send(HelloBytes(77, "s") + MessageBytes(77, 1, "evil\x1b[31m", text));
+  ASSERT_TRUE(a->WaitLineCount(1, 5000)) << a->err();
+  ASSERT_TRUE(b->WaitLineCount(1, 5000));
+  ASSERT_TRUE(t->WaitLineCount(1, 5000));
+  const std::string& json = a->lines()[0];
+  EXPECT_NE(json.find("\"from\":\"evil\\u001b[31m\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"hops\":1,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"text\":\"nul\\u0000byte \xef\xbf\xbd \\u001b[2J done\""), std::string::npos) << json;
+  EXPECT_EQ(json.rfind("{\"id\":\"000000000000004d0000000000000001\",", 0), 0u) << json;
+  EXPECT_EQ(b->lines()[0], "evil\\x1b[31m: nul\\x00byte \\xff \\x1b[2J done");
+  EXPECT_EQ(t->lines()[0], "nul\\x00byte \\xff \\x1b[2J done");
+}
+
+TEST(EndToEnd, BinaryTextIsForwardedByteForByte) {
+  Node a = StartNode("a", {}, {"-f", "text"});
+  ASSERT_GT(a->Port(), 0);
+  RawClient in(a->Port()), out(a->Port());
+  ASSERT_TRUE(in.connected() && out.connected());
+  out.Send(HelloBytes(2, "out"));
+  ASSERT_TRUE(a->WaitStderr("(out)", 5000));
+  std::string text;
+  for (int i = 0; i < 256; ++i) text.push_back(static_cast<char>(i));
+  in.Send(HelloBytes(1, "in") + MessageBytes(1, 9, "in", text));
+  ASSERT_TRUE(a->WaitLineCount(1, 5000)) << a->err();
+  // `out` gets a's hello, then the message frame exactly as sent but for the
+  // hop count.
+  std::string want = MessageBytes(1, 9, "in", text, 2);
+  long long end = NowMs() + 3000;
+  while (out.received().find(want) == std::string::npos && NowMs() < end) out.WaitClosed(50);
+  EXPECT_NE(out.received().find(want), std::string::npos);
+}
+
+TEST(EndToEnd, CommandsAndLineErrors) {
+  Node a = StartNode("a", {}, {"--max-size", "10"});
+  Node b = StartNode("b", {a->Port()});
+  ASSERT_TRUE(WaitConnected(a.get(), 1));
+  a->Write("/peers\n");
+  ASSERT_TRUE(a->WaitStderr("peers: 1 connected", 3000)) << a->err();
+  ASSERT_TRUE(a->WaitStderr(" b inbound", 3000)) << a->err();
+  a->Write("/frob\n");
+  ASSERT_TRUE(a->WaitStderr("floodchat: /frob: unknown command", 3000));
+  a->Write("this line is too long\n");
+  ASSERT_TRUE(a->WaitStderr("floodchat: line of 21 bytes not sent: longer than --max-size 10", 3000));
+  a->Write("/help\n");
+  ASSERT_TRUE(a->WaitStderr("/connect HOST:PORT", 3000));
+  a->Write("//slash\n");
+  a->Write("/nick zed\n");
+  a->Write("renamed\n");
+  ASSERT_TRUE(b->WaitLineCount(2, 5000));
+  EXPECT_EQ(b->lines()[0], "a: /slash");
+  EXPECT_EQ(b->lines()[1], "zed: renamed");
+  b->Write("/peers\n");
+  ASSERT_TRUE(b->WaitStderr(" zed outbound", 3000)) << b->err();
+  a->Write("/nick bad\x01nick\n");
+  ASSERT_TRUE(a->WaitStderr("floodchat: /nick: must not contain control characters", 3000)) << a->err();
+  EXPECT_EQ(Stat(a.get(), "sent"), 2);
+}
+
+TEST(EndToEnd, RawModeSendsSlashLines) {
+  Node a = StartNode("a");
+  Node b = StartNode("b", {a->Port()}, {"--raw"});
+  ASSERT_TRUE(WaitConnected(b.get(), 1));
+  b->Write("/quit\n");
+  ASSERT_TRUE(a->WaitLineCount(1, 5000));
+  EXPECT_EQ(a->lines()[0], "b: /quit");
+  EXPECT_EQ(b->Wait(0), -1);
+}
+
+TEST(EndToEnd, NoSelfOrDuplicateConnections) {
+  Node a = StartNode("a");
+  Node b = StartNode("b", {a->Port(), a->Port()});
+  ASSERT_TRUE(b->WaitStderr("already connected to this node", 5000)) << b->err();
+  a->Write("/connect " + Addr(a->Port()) + "\n");
+  ASSERT_TRUE(a->WaitStderr("connection to this node itself", 5000)) << a->err();
+  b->Write("once\n");
+  ASSERT_TRUE(a->WaitLineCount(1, 5000));
+  Settle();
+  EXPECT_EQ(a->lines().size(), 1u);
+  a->Write("/peers\n");
+  ASSERT_TRUE(a->WaitStderr("peers: 1 connected", 3000)) << a->err();
+}
+
+TEST(EndToEnd, ConnectCommandJoinsTwoNodes) {
+  Node a = StartNode("a");
+  Node b = StartNode("b");
+  b->Write("/connect " + Addr(a->Port()) + "\n");
+  ASSERT_TRUE(WaitConnected(b.get(), 1)) << b->err();
+  b->Write("hi\n");
+  ASSERT_TRUE(a->WaitLineCount(1, 5000));
+  EXPECT_EQ(a->lines()[0], "b: hi");
+}
+
+TEST(EndToEnd, SignalsExitZeroAndRelayIgnoresStdin) {
+  Node relay = StartNode("r", {}, {"--relay"});
+  Node a = StartNode("a", {relay->Port()});
+  Node b = StartNode("b", {relay->Port()});
+  ASSERT_TRUE(WaitConnected(relay.get(), 2));
+  relay->Write("not a message\n");
+  a->Write("via relay\n");
+  ASSERT_TRUE(b->WaitLineCount(1, 5000));
+  EXPECT_EQ(b->lines()[0], "a: via relay");
+  Settle();
+  EXPECT_TRUE(a->lines().empty());
+  relay->Signal(SIGTERM);
+  EXPECT_EQ(relay->Wait(5000), 0);
+  a->Signal(SIGINT);
+  EXPECT_EQ(a->Wait(5000), 0);
+  EXPECT_TRUE(b->WaitStderr("connection closed", 5000));
+}
+
+TEST(EndToEnd, QueuedLinesWaitForTheFirstPeer) {
+  Node a = StartNode("a");
+  a->Write("typed while alone\n");
+  Settle();
+  Node b = StartNode("b");
+  a->Write("/connect " + Addr(b->Port()) + "\n");
+  ASSERT_TRUE(b->WaitLineCount(1, 5000)) << a->err();
+  EXPECT_EQ(b->lines()[0], "a: typed while alone");
+}
+
+TEST(EndToEnd, ClosedStdoutEndsTheNode) {
+  Node a = StartNode("a");
+  Node b = StartNode("b", {a->Port()});
+  ASSERT_TRUE(WaitConnected(b.get(), 1));
+  // Like `floodchat | head -1` once head has gone: b says so and exits 1.
+  b->CloseStdout();
+  a->Write("nobody reads this\n");
+  EXPECT_EQ(b->Wait(5000), 1);
+  EXPECT_NE(b->err().find("floodchat: stdout: "), std::string::npos) << b->err();
+}
+
+}  // namespace
+}  // namespace floodchat_test

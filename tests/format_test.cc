@@ -1,0 +1,120 @@
+#include "format.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+namespace floodchat {
+namespace {
+
+std::string Safe(std::string_view in) {
+  Buffer b;
+  AppendTerminalSafe(in, &b);
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+std::string Json(std::string_view in) {
+  Buffer b;
+  AppendJsonString(in, &b);
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+std::string Format1(Format f, std::string_view nick, std::string_view text) {
+  Message m;
+  for (size_t i = 0; i < kMessageIdBytes; ++i) m.id.bytes[i] = static_cast<uint8_t>(0xa0 + i);
+  m.hops = 2;
+  m.hop_limit = 64;
+  m.nick = nick;
+  m.text = text;
+  Buffer b;
+  FormatMessage(f, m, &b);
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+TEST(FormatTest, ChatAndText) {
+  EXPECT_EQ(Format1(Format::kChat, "alice", "hello"), "alice: hello\n");
+  EXPECT_EQ(Format1(Format::kText, "alice", "hello"), "hello\n");
+}
+
+TEST(FormatTest, Json) {
+  EXPECT_EQ(Format1(Format::kJson, "alice", "hi \"you\""),
+            "{\"id\":\"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\",\"from\":\"alice\",\"hops\":2,"
+            "\"text\":\"hi \\\"you\\\"\"}\n");
+}
+
+TEST(FormatTest, TerminalSafeEscapesControls) {
+  EXPECT_EQ(Safe("a\tb"), "a\tb");
+  EXPECT_EQ(Safe("\x1b[2J"), "\\x1b[2J");
+  EXPECT_EQ(Safe(std::string("a\0b", 3)), "a\\x00b");
+  EXPECT_EQ(Safe("line\nbreak\r"), "line\\x0abreak\\x0d");
+  EXPECT_EQ(Safe("\x7f"), "\\x7f");
+  EXPECT_EQ(Safe("back\\slash"), "back\\slash");
+}
+
+TEST(FormatTest, TerminalSafeKeepsUtf8AndEscapesC1AndInvalid) {
+  EXPECT_EQ(Safe("gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80"), "gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80");
+  EXPECT_EQ(Safe("\xc2\x9b" "31m"), "\\xc2\\x9b31m");  // U+009B, the 8-bit CSI
+  EXPECT_EQ(Safe("\x9b"), "\\x9b");                    // a bare CSI byte
+  EXPECT_EQ(Safe("\xff\xfe"), "\\xff\\xfe");
+  EXPECT_EQ(Safe("\xe2\x82"), "\\xe2\\x82");  // truncated sequence
+  EXPECT_EQ(Safe("\xc0\xaf"), "\\xc0\\xaf");  // overlong '/'
+}
+
+TEST(FormatTest, JsonEscapes) {
+  EXPECT_EQ(Json("a\"b\\c"), "\"a\\\"b\\\\c\"");
+  EXPECT_EQ(Json("\n\r\t"), "\"\\n\\r\\t\"");
+  EXPECT_EQ(Json(std::string("\0\x01\x1f\x7f", 4)), "\"\\u0000\\u0001\\u001f\\u007f\"");
+  EXPECT_EQ(Json("\xc3\xa9"), "\"\xc3\xa9\"");
+  EXPECT_EQ(Json("\xff"), "\"\xef\xbf\xbd\"");
+  EXPECT_EQ(Json("a\xe2\x82z"), "\"a\xef\xbf\xbdz\"");  // one U+FFFD for the maximal subpart
+  EXPECT_EQ(Json("\xed\xa0\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");  // a surrogate
+  EXPECT_EQ(Json("\xf4\x90\x80\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+}
+
+TEST(FormatTest, Utf8Sequence) {
+  bool valid;
+  const uint8_t euro[] = {0xe2, 0x82, 0xac};
+  EXPECT_EQ(Utf8Sequence(euro, 3, &valid), 3u);
+  EXPECT_TRUE(valid);
+  EXPECT_EQ(Utf8Sequence(euro, 2, &valid), 2u);
+  EXPECT_FALSE(valid);
+  const uint8_t max[] = {0xf4, 0x8f, 0xbf, 0xbf};
+  EXPECT_EQ(Utf8Sequence(max, 4, &valid), 4u);
+  EXPECT_TRUE(valid);
+  const uint8_t lone[] = {0x80};
+  EXPECT_EQ(Utf8Sequence(lone, 1, &valid), 1u);
+  EXPECT_FALSE(valid);
+}
+
+// Whatever the bytes, the output is one line: no raw LF, and in the terminal
+// format no byte below 0x20 but tab, and the JSON string is valid UTF-8.
+TEST(FormatTest, RandomBytesStayOneSafeLine) {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 3000; ++round) {
+    std::string text(rng() % 64, '\0');
+    for (char& c : text) c = static_cast<char>(rng());
+    std::string chat = Format1(Format::kChat, "n", text);
+    ASSERT_EQ(chat.find('\n'), chat.size() - 1);
+    for (size_t i = 0; i + 1 < chat.size(); ++i) {
+      unsigned char c = static_cast<unsigned char>(chat[i]);
+      ASSERT_TRUE(c >= 0x20 || c == '\t') << round;
+      ASSERT_NE(c, 0x7f);
+    }
+    std::string json = Format1(Format::kJson, "n", text);
+    ASSERT_EQ(json.find('\n'), json.size() - 1);
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(json.data());
+    for (size_t i = 0; i < json.size();) {
+      bool valid;
+      size_t len = Utf8Sequence(p + i, json.size() - i, &valid);
+      ASSERT_TRUE(valid) << round << " at " << i;
+      if (i + 1 < json.size()) {
+        ASSERT_GE(p[i], 0x20u) << round << " at " << i;
+      }
+      i += len;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace floodchat

@@ -1,0 +1,261 @@
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#ifndef FLOODCHAT_DEFAULT_BIN
+#define FLOODCHAT_DEFAULT_BIN "./floodchat"
+#endif
+
+namespace floodchat_test {
+
+namespace {
+
+std::vector<Proc*>& Live() {
+  static std::vector<Proc*> live;
+  return live;
+}
+
+void NonBlocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK); }
+
+}  // namespace
+
+long long NowMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+std::string BinaryPath() {
+  const char* env = getenv("FLOODCHAT_BIN");
+  return env != nullptr && *env != '\0' ? env : FLOODCHAT_DEFAULT_BIN;
+}
+
+std::unique_ptr<Proc> Proc::Start(const std::vector<std::string>& args) {
+  signal(SIGPIPE, SIG_IGN);
+  int in[2], out[2], err[2];
+  if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0) return nullptr;
+  std::string bin = BinaryPath();
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) close(fd);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(bin.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  close(err[1]);
+  std::unique_ptr<Proc> p(new Proc);
+  p->pid_ = pid;
+  p->in_ = in[1];
+  p->out_ = out[0];
+  p->errfd_ = err[0];
+  fcntl(p->in_, F_SETFD, FD_CLOEXEC);
+  fcntl(p->out_, F_SETFD, FD_CLOEXEC);
+  fcntl(p->errfd_, F_SETFD, FD_CLOEXEC);
+  NonBlocking(p->out_);
+  NonBlocking(p->errfd_);
+  Live().push_back(p.get());
+  return p;
+}
+
+Proc::~Proc() {
+  auto& live = Live();
+  live.erase(std::remove(live.begin(), live.end(), this), live.end());
+  if (status_ < 0 && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  for (int fd : {in_, out_, errfd_})
+    if (fd >= 0) close(fd);
+}
+
+void Proc::Pump(bool* got_any) {
+  char buf[65536];
+  for (;;) {
+    ssize_t n = out_ >= 0 ? read(out_, buf, sizeof buf) : -1;
+    if (n <= 0) break;
+    *got_any = true;
+    out_partial_.append(buf, static_cast<size_t>(n));
+    size_t start = 0, lf;
+    while ((lf = out_partial_.find('\n', start)) != std::string::npos) {
+      lines_.push_back(out_partial_.substr(start, lf - start));
+      start = lf + 1;
+    }
+    out_partial_.erase(0, start);
+  }
+  for (;;) {
+    ssize_t n = errfd_ >= 0 ? read(errfd_, buf, sizeof buf) : -1;
+    if (n <= 0) break;
+    *got_any = true;
+    err_.append(buf, static_cast<size_t>(n));
+  }
+}
+
+void Proc::PumpAll(int ms) {
+  std::vector<pollfd> fds;
+  for (Proc* p : Live()) {
+    if (p->out_ >= 0) fds.push_back({p->out_, POLLIN, 0});
+    fds.push_back({p->errfd_, POLLIN, 0});
+  }
+  poll(fds.data(), fds.size(), ms);
+  bool any = false;
+  for (Proc* p : Live()) p->Pump(&any);
+}
+
+int Proc::Port(int timeout_ms) {
+  const std::string key = "floodchat: listening on ";
+  if (!WaitStderr(key, timeout_ms)) return -1;
+  size_t at = err_.find(key) + key.size();
+  size_t end = err_.find('\n', at);
+  if (end == std::string::npos) return -1;
+  std::string addr = err_.substr(at, end - at);
+  return atoi(addr.substr(addr.rfind(':') + 1).c_str());
+}
+
+void Proc::Write(const std::string& bytes) {
+  size_t done = 0;
+  while (done < bytes.size() && in_ >= 0) {
+    ssize_t n = write(in_, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+void Proc::CloseStdin() {
+  if (in_ >= 0) close(in_);
+  in_ = -1;
+}
+
+void Proc::CloseStdout() {
+  if (out_ >= 0) close(out_);
+  out_ = -1;
+}
+
+void Proc::Signal(int sig) {
+  if (status_ < 0) kill(pid_, sig);
+}
+
+bool Proc::WaitLines(const std::function<bool(const std::vector<std::string>&)>& pred,
+                     int timeout_ms) {
+  long long end = NowMs() + timeout_ms;
+  for (;;) {
+    bool any = false;
+    Pump(&any);
+    if (pred(lines_)) return true;
+    if (NowMs() >= end) return false;
+    PumpAll(20);
+  }
+}
+
+bool Proc::WaitLineCount(size_t n, int timeout_ms) {
+  return WaitLines([n](const std::vector<std::string>& l) { return l.size() >= n; }, timeout_ms);
+}
+
+bool Proc::WaitStderr(const std::string& needle, int timeout_ms) {
+  long long end = NowMs() + timeout_ms;
+  for (;;) {
+    bool any = false;
+    Pump(&any);
+    if (err_.find(needle) != std::string::npos) return true;
+    if (NowMs() >= end) return false;
+    PumpAll(20);
+  }
+}
+
+int Proc::Wait(int timeout_ms) {
+  long long end = NowMs() + timeout_ms;
+  while (status_ < 0) {
+    int st;
+    pid_t r = waitpid(pid_, &st, WNOHANG);
+    if (r == pid_) {
+      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      break;
+    }
+    if (NowMs() >= end) return -1;
+    PumpAll(10);
+  }
+  bool any = false;
+  Pump(&any);
+  return status_;
+}
+
+int RunToEnd(const std::vector<std::string>& args, const std::string& stdin_data,
+             std::string* out, std::string* err, int timeout_ms) {
+  std::unique_ptr<Proc> p = Proc::Start(args);
+  p->Write(stdin_data);
+  p->CloseStdin();
+  int status = p->Wait(timeout_ms);
+  Proc::PumpAll(0);
+  out->clear();
+  for (const auto& l : p->lines()) *out += l + "\n";
+  *err = p->err();
+  return status;
+}
+
+RawClient::RawClient(int port) {
+  signal(SIGPIPE, SIG_IGN);
+  fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd_);
+    fd_ = -1;
+  }
+}
+
+RawClient::~RawClient() {
+  if (fd_ >= 0) close(fd_);
+}
+
+bool RawClient::Send(const std::string& bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool RawClient::WaitClosed(int timeout_ms) {
+  long long end = NowMs() + timeout_ms;
+  char buf[4096];
+  while (NowMs() < end) {
+    pollfd p{fd_, POLLIN, 0};
+    Proc::PumpAll(0);
+    if (poll(&p, 1, 20) <= 0) continue;
+    ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    if (n == 0) return true;
+    if (n < 0) return errno == ECONNRESET;
+    received_.append(buf, static_cast<size_t>(n));
+  }
+  return false;
+}
+
+}  // namespace floodchat_test

@@ -1,0 +1,88 @@
+// End-to-end test support: real floodchat processes on 127.0.0.1 with pipes
+// on their stdin, stdout and stderr. Every wait is bounded; every process a
+// test starts is killed and reaped when its Proc goes away.
+#ifndef FLOODCHAT_TESTS_HARNESS_H_
+#define FLOODCHAT_TESTS_HARNESS_H_
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace floodchat_test {
+
+// The binary under test: $FLOODCHAT_BIN, else the path the build gave.
+std::string BinaryPath();
+
+class Proc {
+ public:
+  // Starts the binary with `args`. stdin is a pipe unless `stdin_data` is
+  // given, in which case it is written and closed at once.
+  static std::unique_ptr<Proc> Start(const std::vector<std::string>& args);
+  ~Proc();
+
+  // The port from "floodchat: listening on HOST:PORT", or -1 after timeout.
+  int Port(int timeout_ms = 5000);
+
+  void Write(const std::string& bytes);
+  void CloseStdin();
+  void CloseStdout();  // the reading end: the process then gets EPIPE
+  void Signal(int sig);
+
+  // Waits until `pred` holds for this process's stdout lines (complete lines,
+  // without LF), pumping every live process's pipes meanwhile.
+  bool WaitLines(const std::function<bool(const std::vector<std::string>&)>& pred,
+                 int timeout_ms);
+  bool WaitLineCount(size_t n, int timeout_ms);
+  bool WaitStderr(const std::string& needle, int timeout_ms);
+  // Exit status (or 128 + signal), -1 if still running after timeout_ms.
+  int Wait(int timeout_ms);
+
+  const std::vector<std::string>& lines() const { return lines_; }
+  const std::string& err() const { return err_; }
+  pid_t pid() const { return pid_; }
+
+  // Reads whatever every live process has written, for up to `ms`.
+  static void PumpAll(int ms);
+
+ private:
+  Proc() = default;
+  void Pump(bool* got_any);
+
+  pid_t pid_ = -1;
+  int in_ = -1, out_ = -1, errfd_ = -1;
+  std::string out_partial_;
+  std::vector<std::string> lines_;
+  std::string err_;
+  int status_ = -1;
+};
+
+// Runs the binary to completion with `stdin_data`; returns the exit status
+// and fills *out and *err. -1 if it ran longer than timeout_ms (then killed).
+int RunToEnd(const std::vector<std::string>& args, const std::string& stdin_data,
+             std::string* out, std::string* err, int timeout_ms = 10000);
+
+// A plain TCP client for speaking (or mis-speaking) the protocol.
+class RawClient {
+ public:
+  explicit RawClient(int port);
+  ~RawClient();
+  bool connected() const { return fd_ >= 0; }
+  bool Send(const std::string& bytes);
+  // True if the server closed the connection within timeout_ms (reads and
+  // discards anything it sends meanwhile).
+  bool WaitClosed(int timeout_ms);
+  std::string received() const { return received_; }
+
+ private:
+  int fd_ = -1;
+  std::string received_;
+};
+
+long long NowMs();
+
+}  // namespace floodchat_test
+
+#endif  // FLOODCHAT_TESTS_HARNESS_H_

@@ -1,0 +1,83 @@
+#include "relay.h"
+
+#include <gtest/gtest.h>
+
+namespace floodchat {
+namespace {
+
+TEST(RelayTest, OriginateMakesDistinctIdsFromNodeIdAndCounter) {
+  Relay r;
+  ASSERT_TRUE(r.Init(16, 0x1122334455667788ULL, 7, 1, 2));
+  Message a = r.Originate("me", "one", 64);
+  Message b = r.Originate("me", "two", 64);
+  EXPECT_FALSE(a.id == b.id);
+  EXPECT_EQ(GetU64(a.id.bytes), 0x1122334455667788ULL);
+  EXPECT_EQ(GetU64(a.id.bytes + 8), 7u);
+  EXPECT_EQ(GetU64(b.id.bytes + 8), 8u);
+  EXPECT_EQ(a.hops, 1);
+  EXPECT_EQ(a.hop_limit, 64);
+  EXPECT_EQ(r.counters().sent, 2u);
+}
+
+TEST(RelayTest, OwnEchoIsDropped) {
+  Relay r;
+  ASSERT_TRUE(r.Init(16, 5, 0, 1, 2));
+  Message m = r.Originate("me", "x", 64);
+  m.hops = 3;  // came back around a cycle
+  Verdict v = r.Accept(m);
+  EXPECT_TRUE(v.duplicate);
+  EXPECT_EQ(r.counters().duplicates, 1u);
+  EXPECT_EQ(r.counters().received, 0u);
+}
+
+TEST(RelayTest, NewMessageIsForwardedWithOneMoreHop) {
+  Relay sender, r;
+  ASSERT_TRUE(sender.Init(16, 1, 0, 1, 2));
+  ASSERT_TRUE(r.Init(16, 2, 0, 3, 4));
+  Message m = sender.Originate("s", "x", 64);
+  Verdict v = r.Accept(m);
+  EXPECT_FALSE(v.duplicate);
+  EXPECT_TRUE(v.forward);
+  EXPECT_EQ(v.forward_hops, 2);
+  EXPECT_EQ(r.counters().received, 1u);
+  // The same message from another peer is a duplicate.
+  m.hops = 2;
+  EXPECT_TRUE(r.Accept(m).duplicate);
+}
+
+TEST(RelayTest, HopLimitStopsForwardingButNotPrinting) {
+  Relay sender, r;
+  ASSERT_TRUE(sender.Init(16, 1, 0, 1, 2));
+  ASSERT_TRUE(r.Init(16, 2, 0, 3, 4));
+  Message m = sender.Originate("s", "x", 3);
+  m.hops = 3;  // at the limit
+  Verdict v = r.Accept(m);
+  EXPECT_FALSE(v.duplicate);  // new: it is printed
+  EXPECT_FALSE(v.forward);
+  Message n = sender.Originate("s", "y", 3);
+  n.hops = 2;
+  v = r.Accept(n);
+  EXPECT_TRUE(v.forward);
+  EXPECT_EQ(v.forward_hops, 3);
+}
+
+TEST(RelayTest, HopsOneReachesOnlyNeighbours) {
+  Relay sender, r;
+  ASSERT_TRUE(sender.Init(16, 1, 0, 1, 2));
+  ASSERT_TRUE(r.Init(16, 2, 0, 3, 4));
+  EXPECT_FALSE(r.Accept(sender.Originate("s", "x", 1)).forward);
+}
+
+TEST(RelayTest, EvictedIdIsAcceptedAgain) {
+  Relay sender, r;
+  ASSERT_TRUE(sender.Init(16, 1, 0, 1, 2));
+  ASSERT_TRUE(r.Init(2, 2, 0, 3, 4));
+  Message first = sender.Originate("s", "1", 64);
+  r.Accept(first);
+  r.Accept(sender.Originate("s", "2", 64));
+  r.Accept(sender.Originate("s", "3", 64));
+  EXPECT_FALSE(r.Accept(first).duplicate);  // the table is the only memory
+}
+
+}  // namespace
+}  // namespace floodchat
