@@ -37,7 +37,7 @@ bool DedupRing::Init(size_t capacity, uint64_t key0, uint64_t key1) {
   while (slots < capacity * 2) slots <<= 1;
   // calloc: untouched pages stay unmapped until used.
   ring_ = static_cast<MessageId*>(calloc(capacity, sizeof(MessageId)));
-  index_ = static_cast<uint32_t*>(calloc(slots, sizeof(uint32_t)));
+  index_ = static_cast<Entry*>(calloc(slots, sizeof(Entry)));
   if (ring_ == nullptr || index_ == nullptr) {
     free(ring_);
     free(index_);
@@ -52,16 +52,16 @@ bool DedupRing::Init(size_t capacity, uint64_t key0, uint64_t key1) {
   return true;
 }
 
-size_t DedupRing::Home(const MessageId& id) const {
+uint32_t DedupRing::Hash(const MessageId& id) const {
   uint64_t a = Load64(id.bytes) ^ key0_;
   uint64_t b = Load64(id.bytes + 8) ^ key1_;
-  return static_cast<size_t>(Mix(Mix(a) + b)) & mask_;
+  return static_cast<uint32_t>(Mix(Mix(a) + b));
 }
 
-size_t DedupRing::Find(const MessageId& id, bool* found) const {
-  size_t i = Home(id);
-  while (index_[i] != 0) {
-    if (ring_[index_[i] - 1] == id) {
+size_t DedupRing::Find(const MessageId& id, uint32_t hash, bool* found) const {
+  size_t i = hash & mask_;
+  while (index_[i].slot != 0) {
+    if (index_[i].hash == hash && ring_[index_[i].slot - 1] == id) {
       *found = true;
       return i;
     }
@@ -73,7 +73,7 @@ size_t DedupRing::Find(const MessageId& id, bool* found) const {
 
 bool DedupRing::Contains(const MessageId& id) const {
   bool found;
-  Find(id, &found);
+  Find(id, Hash(id), &found);
   return found;
 }
 
@@ -81,13 +81,13 @@ bool DedupRing::Contains(const MessageId& id) const {
 // keeps every remaining entry reachable from its home without tombstones.
 void DedupRing::Unindex(size_t slot) {
   bool found;
-  size_t hole = Find(ring_[slot], &found);
+  size_t hole = Find(ring_[slot], Hash(ring_[slot]), &found);
   if (!found) return;
   size_t i = hole;
   for (;;) {
     i = (i + 1) & mask_;
-    if (index_[i] == 0) break;
-    size_t home = Home(ring_[index_[i] - 1]);
+    if (index_[i].slot == 0) break;
+    size_t home = index_[i].hash & mask_;
     // Move entry i into the hole unless its home lies cyclically in (hole, i].
     bool home_in_range = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
     if (!home_in_range) {
@@ -95,22 +95,24 @@ void DedupRing::Unindex(size_t slot) {
       hole = i;
     }
   }
-  index_[hole] = 0;
+  index_[hole].slot = 0;
 }
 
 bool DedupRing::SeenOrRemember(const MessageId& id) {
+  uint32_t hash = Hash(id);
   bool found;
-  size_t pos = Find(id, &found);
+  size_t pos = Find(id, hash, &found);
   if (found) return true;
   if (size_ == capacity_) {
     Unindex(head_);  // head_ is the oldest slot once the ring is full
     ++evictions_;
-    pos = Find(id, &found);  // the deletion may have moved entries
+    pos = Find(id, hash, &found);  // the deletion may have moved entries
   } else {
     ++size_;
   }
   ring_[head_] = id;
-  index_[pos] = static_cast<uint32_t>(head_ + 1);
+  index_[pos].slot = static_cast<uint32_t>(head_ + 1);
+  index_[pos].hash = hash;
   head_ = head_ + 1 == capacity_ ? 0 : head_ + 1;
   return false;
 }

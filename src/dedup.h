@@ -1,7 +1,10 @@
 // The table of recently seen message IDs that ends flooding cycles.
 //
 // A ring of `capacity` IDs in arrival order plus an open-addressing hash index
-// over the ring's slots. Both are allocated once, in Init(); inserting and
+// over the ring's slots (linear probing, backward-shift deletion). Each index
+// entry keeps 32 bits of its ID's hash beside the ring slot, so a probe reads
+// the ring only on a likely match and deletion never reads it: a lookup costs
+// about one cache miss however large the table. Both are allocated once, in Init(); inserting and
 // looking up are O(1) expected; when the ring is full the oldest ID is evicted
 // (FIFO), so the table never grows. IDs come from the network, so the hash is
 // keyed with a per-process secret to keep a peer from choosing colliding IDs.
@@ -39,14 +42,17 @@ class DedupRing {
   static constexpr size_t kMaxCapacity = size_t{1} << 24;
 
  private:
-  size_t Home(const MessageId& id) const;
-  // Index of the index entry that holds ring slot `slot`, or of the empty
-  // entry where `id` would go.
-  size_t Find(const MessageId& id, bool* found) const;
+  struct Entry {
+    uint32_t slot;  // ring slot + 1; 0 = empty
+    uint32_t hash;  // low 32 bits of the ID's hash: its home is hash & mask_
+  };
+  uint32_t Hash(const MessageId& id) const;
+  // Index of the entry that holds `id`, or of the empty entry where it would go.
+  size_t Find(const MessageId& id, uint32_t hash, bool* found) const;
   void Unindex(size_t slot);
 
   MessageId* ring_ = nullptr;  // capacity_ entries
-  uint32_t* index_ = nullptr;  // mask_ + 1 entries: ring slot + 1, 0 = empty
+  Entry* index_ = nullptr;     // mask_ + 1 entries
   size_t capacity_ = 0;
   size_t mask_ = 0;
   size_t head_ = 0;  // the slot the next ID goes into

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "buffer.h"
@@ -63,9 +64,7 @@ struct MessageId {
 };
 
 inline bool operator==(const MessageId& a, const MessageId& b) {
-  for (size_t i = 0; i < kMessageIdBytes; ++i)
-    if (a.bytes[i] != b.bytes[i]) return false;
-  return true;
+  return memcmp(a.bytes, b.bytes, kMessageIdBytes) == 0;
 }
 
 struct Hello {

@@ -28,7 +28,7 @@ struct Peer {
   Buffer in;
   Buffer out;
   uint64_t deadline = 0;  // connect or handshake deadline
-  uint64_t progress = 0;  // when `out` last shrank or became non-empty
+  uint64_t backlog_since = 0;  // when `out` went over queue_soft; 0 if not over
   bool write_shut = false;
   bool closing = false;
 };
@@ -47,8 +47,10 @@ const char* StateName(const Peer& p) {
 // The longest stdin line read as a command whatever --max-size says.
 constexpr size_t kMaxCommandLine = 4096;
 
-// Keep this much of a drained queue's memory for the next burst.
-constexpr size_t kKeepBufferBytes = 64 * 1024;
+// A drained buffer keeps up to this much memory for the next burst: freeing
+// and refaulting it on every turn of a busy stream costs more than the copy.
+// Larger ones (after a long backlog or a huge frame) are given back.
+constexpr size_t kKeepBufferBytes = 2 * 1024 * 1024;
 
 }  // namespace
 
@@ -191,7 +193,6 @@ void Node::OnConnected(Peer* p) {
   if (p->outbound) p->label = net::AddressText(p->addresses[p->next_address - 1]);
   p->state = Peer::State::kHandshake;
   p->deadline = now_ + limits_.handshake_ms;
-  p->progress = now_;
   AppendHello(relay_.node_id(), nick_, &p->out);
   Say(2, "%s: %s, sent hello", p->label.c_str(), p->outbound ? "connected" : "accepted");
 }
@@ -362,8 +363,8 @@ void Node::OnMessage(Peer* from, const Message& m, const uint8_t* frame, size_t 
 // ---- peer output ------------------------------------------------------------
 
 void Node::Enqueue(Peer* p, const uint8_t* bytes, size_t size) {
-  if (p->out.empty()) p->progress = now_;
   p->out.Append(bytes, size);
+  TrackBacklog(p->out.size(), &p->backlog_since);
   if (p->out.size() > limits_.queue_hard) {
     ClosePeer(p,
               "dropped: " + std::to_string(p->out.size()) +
@@ -384,7 +385,7 @@ void Node::FlushPeer(Peer* p) {
   }
   if (sent > 0) {
     p->out.Consume(sent);
-    p->progress = now_;
+    TrackBacklog(p->out.size(), &p->backlog_since);
     bytes_out_ += sent;
     if (p->out.empty()) p->out.Release(kKeepBufferBytes);
   }
@@ -487,6 +488,7 @@ void Node::PrintMessage(const Message& m) {
     return;
   }
   FormatMessage(options_.format, m, &stdout_);
+  TrackBacklog(stdout_.size(), &stdout_backlog_since_);
 }
 
 void Node::FlushStdout() {
@@ -495,6 +497,7 @@ void Node::FlushStdout() {
   std::string error;
   net::Io r = net::WriteStdout(stdout_.data(), stdout_.size(), &written, &error);
   stdout_.Consume(written);
+  TrackBacklog(stdout_.size(), &stdout_backlog_since_);
   if (stdout_.empty()) stdout_.Release(kKeepBufferBytes);
   if (r == net::Io::kClosed || r == net::Io::kFailed) {
     Say(0, "stdout: %s", error.c_str());
@@ -571,27 +574,40 @@ bool Node::DrainStep() {
 
 // ---- the loop -----------------------------------------------------------------
 
-bool Node::InputPaused() const {
-  // A peer whose queue is long but which is still taking bytes holds input
-  // back (backpressure keeps a healthy network lossless); one that has taken
-  // nothing for stall_ms no longer does, so it cannot stall everyone: its
-  // queue then grows to queue_hard and it is dropped.
-  for (const auto& p : peers_) {
-    if (p->closing || p->out.size() <= limits_.queue_soft) continue;
-    if (now_ - p->progress < limits_.stall_ms) return true;
+void Node::TrackBacklog(size_t queued, uint64_t* since) const {
+  if (queued <= limits_.queue_soft) {
+    *since = 0;
+  } else if (*since == 0) {
+    *since = now_ | 1;  // never 0 while over
   }
-  return false;
+}
+
+bool Node::HoldsInputBack(size_t queued, uint64_t since) const {
+  return queued > limits_.queue_soft && now_ - since < limits_.stall_ms;
+}
+
+bool Node::InputPaused() const {
+  // A queue over queue_soft holds all input back, so that a reader that is
+  // slower than the rest slows the mesh down instead of losing messages: this
+  // backpressure is what keeps a healthy network lossless. A reader that
+  // cannot bring its queue back under queue_soft within stall_ms is too slow
+  // to hold everyone back; it stops counting here, and then a peer is dropped
+  // at queue_hard and stdout loses lines past stdout_max.
+  for (const auto& p : peers_) {
+    if (!p->closing && HoldsInputBack(p->out.size(), p->backlog_since)) return true;
+  }
+  return stdout_ok_ && HoldsInputBack(stdout_.size(), stdout_backlog_since_);
 }
 
 int Node::PollTimeout() const {
   uint64_t wake = now_ + 1000;
   for (const auto& p : peers_) {
     if (p->state != Peer::State::kLive && p->deadline < wake) wake = p->deadline;
-    if (p->out.size() > limits_.queue_soft) {
-      uint64_t unstall = p->progress + limits_.stall_ms;
-      if (unstall < wake) wake = unstall;
-    }
+    if (p->backlog_since != 0 && p->backlog_since + limits_.stall_ms < wake)
+      wake = p->backlog_since + limits_.stall_ms;
   }
+  if (stdout_backlog_since_ != 0 && stdout_backlog_since_ + limits_.stall_ms < wake)
+    wake = stdout_backlog_since_ + limits_.stall_ms;
   if (draining_ && drain_deadline_ < wake) wake = drain_deadline_;
   if (stdout_dropped_ != stdout_dropped_reported_) {
     uint64_t report = stdout_report_ms_ + 1000;

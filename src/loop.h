@@ -26,9 +26,9 @@ namespace floodchat {
 struct Limits {
   size_t read_chunk = 256 * 1024;        // bytes read from a peer per turn
   size_t stdin_chunk = 64 * 1024;        // bytes read from stdin per turn
-  size_t queue_soft = 1024 * 1024;       // a peer's queue above this pauses input
-  size_t queue_hard = 16 * 1024 * 1024;  // a peer's queue above this drops it
-  uint64_t stall_ms = 1000;  // a peer that takes nothing this long stops pausing input
+  size_t queue_soft = 1024 * 1024;       // a queue (peer or stdout) above this pauses input
+  size_t queue_hard = 16 * 1024 * 1024;  // a peer's queue above this drops the peer
+  uint64_t stall_ms = 1000;  // a queue above queue_soft this long stops pausing input
   size_t stdout_max = 4 * 1024 * 1024;   // pending stdout bytes before lines are dropped
   size_t pending_max = 1024 * 1024;      // queued own messages before stdin pauses
   size_t max_peers = 64;                 // connections of all kinds
@@ -77,6 +77,8 @@ class Node {
 
   void BeginDrain();
   bool DrainStep();  // true when the node may exit
+  void TrackBacklog(size_t queued, uint64_t* since) const;
+  bool HoldsInputBack(size_t queued, uint64_t since) const;
   bool InputPaused() const;
   int PollTimeout() const;
   void CheckTimers();
@@ -103,6 +105,7 @@ class Node {
 
   Buffer stdout_;
   bool stdout_ok_ = true;
+  uint64_t stdout_backlog_since_ = 0;
   uint64_t stdout_dropped_ = 0;
   uint64_t stdout_dropped_reported_ = 0;
   uint64_t stdout_report_ms_ = 0;

@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Benchmark: a chain of 5 floodchat nodes on 127.0.0.1.
+
+  python3 bench/chain_bench.py [./floodchat] [--runs N] [--messages N]
+
+Prints, from one run on this machine:
+  - throughput: 100,000 messages of 100 bytes written into the first node's
+    stdin as fast as the pipe takes them, counted at the last node's stdout
+    (median of --runs); every run checks that all arrived, once, in order;
+  - the same bytes through a chain of 5 socat byte relays, the ceiling;
+  - latency across the 4 hops at a light load (one message every 2 ms),
+    p50 and p99, measured from the write into the first node's stdin to the
+    read from the last node's stdout, so it includes this script's overhead;
+  - the idle resident memory of one connected node and the peak of the
+    busiest node;
+  - the size of the binary.
+"""
+import os
+import re
+import select
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+BIN = "./floodchat"
+RUNS = 5
+MESSAGES = 100_000
+TEXT_BYTES = 100
+CHAIN = 5
+LISTEN_RE = re.compile(rb"listening on \S+:(\d+)")
+
+args = sys.argv[1:]
+while args:
+    a = args.pop(0)
+    if a == "--runs":
+        RUNS = int(args.pop(0))
+    elif a == "--messages":
+        MESSAGES = int(args.pop(0))
+    else:
+        BIN = a
+BIN = os.path.abspath(BIN)
+
+
+def read_port(proc):
+    buf = b""
+    end = time.monotonic() + 5
+    while time.monotonic() < end:
+        r, _, _ = select.select([proc.stderr], [], [], 0.1)
+        if r:
+            chunk = os.read(proc.stderr.fileno(), 4096)
+            buf += chunk
+            m = LISTEN_RE.search(buf)
+            if m:
+                return int(m.group(1))
+    raise RuntimeError("no listening line: %r" % buf)
+
+
+def wait_stderr(proc, needle, count, timeout=5.0):
+    buf = b""
+    end = time.monotonic() + timeout
+    while buf.count(needle) < count and time.monotonic() < end:
+        r, _, _ = select.select([proc.stderr], [], [], 0.05)
+        if r:
+            buf += os.read(proc.stderr.fileno(), 4096)
+    if buf.count(needle) < count:
+        raise RuntimeError("timed out waiting for %r" % needle)
+
+
+def start_chain():
+    """n0 <- n1 <- ... <- n4; input at n0, output read at n4."""
+    nodes = []
+    devnull = open(os.devnull, "wb")
+    prev = None
+    for i in range(CHAIN):
+        last = i == CHAIN - 1
+        cmd = [BIN, "-l", "127.0.0.1:0", "-n", "n%d" % i, "-f", "text"]
+        if prev is not None:
+            cmd += ["-c", "127.0.0.1:%d" % prev]
+        if i > 0:
+            cmd += ["--relay"]
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE if i == 0 else subprocess.DEVNULL,
+                             stdout=subprocess.PIPE if last else devnull, stderr=subprocess.PIPE)
+        prev = read_port(p)
+        nodes.append(p)
+    for i, p in enumerate(nodes):
+        wait_stderr(p, b"connected to", 1 if i in (0, CHAIN - 1) else 2)
+    return nodes
+
+
+def stop(procs):
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+        p.wait()
+
+
+def payload(run, n):
+    lines = []
+    for i in range(n):
+        head = b"%d %d " % (run, i)
+        lines.append(head + b"x" * (TEXT_BYTES - len(head)) + b"\n")
+    return b"".join(lines)
+
+
+def push_and_count(writer_fd, reader_fd, data, expect_lines, timeout=60.0):
+    """Writes `data` while reading; returns (seconds, bytes read)."""
+    os.set_blocking(writer_fd, False)
+    out = bytearray()
+    sent = 0
+    t0 = time.perf_counter()
+    end = t0 + timeout
+    lines = 0
+    while lines < expect_lines and time.perf_counter() < end:
+        wl = [writer_fd] if sent < len(data) else []
+        r, w, _ = select.select([reader_fd], wl, [], 0.5)
+        if w:
+            try:
+                sent += os.write(writer_fd, data[sent:sent + (1 << 20)])
+            except BlockingIOError:
+                pass
+        if r:
+            chunk = os.read(reader_fd, 1 << 20)
+            if not chunk:
+                break
+            lines += chunk.count(b"\n")
+            out += chunk
+    return time.perf_counter() - t0, bytes(out)
+
+
+def throughput_run(nodes, run):
+    data = payload(run, MESSAGES)
+    secs, out = push_and_count(nodes[0].stdin.fileno(), nodes[-1].stdout.fileno(), data, MESSAGES)
+    got = out.split(b"\n")[:-1]
+    want = data.split(b"\n")[:-1]
+    ok = got == want
+    return MESSAGES / secs, ok, len(got)
+
+
+def socat_run(run):
+    ports = []
+    for _ in range(CHAIN - 1):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        ports.append(s.getsockname()[1])
+        s.close()
+    procs = []
+    # From the end, so each listener is up before its client starts.
+    last = subprocess.Popen(["socat", "-u", "TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr" % ports[-1], "STDOUT"],
+                            stdout=subprocess.PIPE)
+    procs.append(last)
+    time.sleep(0.1)
+    for k in range(CHAIN - 3, -1, -1):
+        procs.append(subprocess.Popen(["socat", "-u", "TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr" % ports[k],
+                                       "TCP:127.0.0.1:%d" % ports[k + 1]]))
+        time.sleep(0.1)
+    first = subprocess.Popen(["socat", "-u", "STDIN", "TCP:127.0.0.1:%d" % ports[0]], stdin=subprocess.PIPE)
+    procs.append(first)
+    time.sleep(0.2)
+    data = payload(run, MESSAGES)
+    secs, out = push_and_count(first.stdin.fileno(), last.stdout.fileno(), data, MESSAGES)
+    ok = out == data
+    stop(procs)
+    return MESSAGES / secs, ok
+
+
+def latency(nodes, samples=1000):
+    w = nodes[0].stdin.fileno()
+    r = nodes[-1].stdout.fileno()
+    os.set_blocking(w, True)
+    out = []
+    buf = b""
+    for i in range(samples):
+        line = b"lat %d\n" % i
+        t0 = time.perf_counter_ns()
+        os.write(w, line)
+        while line not in buf:
+            select.select([r], [], [], 1.0)
+            buf += os.read(r, 65536)
+        out.append((time.perf_counter_ns() - t0) / 1e6)
+        buf = b""
+        time.sleep(0.002)
+    out.sort()
+    return out[len(out) // 2], out[int(len(out) * 0.99) - 1]
+
+
+def rss_kib(pid, field="VmRSS"):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return -1
+
+
+def main():
+    print("binary: %s, %d bytes" % (BIN, os.path.getsize(BIN)))
+    nodes = start_chain()
+    try:
+        time.sleep(0.3)
+        idle = rss_kib(nodes[2].pid)
+        print("idle RSS of a connected relay node: %d KiB" % idle)
+        rates = []
+        for run in range(RUNS):
+            rate, ok, n = throughput_run(nodes, run)
+            rates.append(rate)
+            print("run %d: %.0f msg/s at the far end, %d/%d arrived, all in order once: %s"
+                  % (run, rate, n, MESSAGES, ok))
+        print("floodchat chain of %d: median %.0f msg/s" % (CHAIN, statistics.median(rates)))
+        p50, p99 = latency(nodes)
+        print("latency over %d hops at light load: p50 %.3f ms, p99 %.3f ms" % (CHAIN - 1, p50, p99))
+        print("peak RSS (VmHWM) of the nodes: %s KiB"
+              % " ".join(str(rss_kib(p.pid, "VmHWM")) for p in nodes))
+    finally:
+        stop(nodes)
+    if shutil.which("socat"):
+        srates = []
+        for run in range(RUNS):
+            rate, ok = socat_run(run)
+            srates.append(rate)
+            print("socat run %d: %.0f lines/s, intact: %s" % (run, rate, ok))
+        s = statistics.median(srates)
+        print("socat chain of %d: median %.0f lines/s; floodchat/socat = %.2f"
+              % (CHAIN, s, statistics.median(rates) / s))
+    else:
+        print("socat not installed: no ceiling measured")
+
+
+if __name__ == "__main__":
+    main()
