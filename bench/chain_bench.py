@@ -11,6 +11,7 @@ Prints, from one run on this machine:
   - latency across the 4 hops at a light load (one message every 2 ms),
     p50 and p99, measured from the write into the first node's stdin to the
     read from the last node's stdout, so it includes this script's overhead;
+    the same for the socat chain, the floor that process wake-ups set;
   - the idle resident memory of one connected node and the peak of the
     busiest node;
   - the size of the binary.
@@ -139,7 +140,9 @@ def throughput_run(nodes, run):
     return MESSAGES / secs, ok, len(got)
 
 
-def socat_run(run):
+def start_socat_chain():
+    """The same shape as the floodchat chain, of byte relays: stdin -> s0 ->
+    s1 -> s2 -> s3 -> s4 -> stdout, 4 TCP hops with Nagle off."""
     ports = []
     for _ in range(CHAIN - 1):
         s = socket.socket()
@@ -148,17 +151,23 @@ def socat_run(run):
         s.close()
     procs = []
     # From the end, so each listener is up before its client starts.
-    last = subprocess.Popen(["socat", "-u", "TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr" % ports[-1], "STDOUT"],
-                            stdout=subprocess.PIPE)
+    listen = "TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr,nodelay"
+    last = subprocess.Popen(["socat", "-u", listen % ports[-1], "STDOUT"], stdout=subprocess.PIPE)
     procs.append(last)
     time.sleep(0.1)
     for k in range(CHAIN - 3, -1, -1):
-        procs.append(subprocess.Popen(["socat", "-u", "TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr" % ports[k],
-                                       "TCP:127.0.0.1:%d" % ports[k + 1]]))
+        procs.append(subprocess.Popen(["socat", "-u", listen % ports[k],
+                                       "TCP:127.0.0.1:%d,nodelay" % ports[k + 1]]))
         time.sleep(0.1)
-    first = subprocess.Popen(["socat", "-u", "STDIN", "TCP:127.0.0.1:%d" % ports[0]], stdin=subprocess.PIPE)
+    first = subprocess.Popen(["socat", "-u", "STDIN", "TCP:127.0.0.1:%d,nodelay" % ports[0]],
+                             stdin=subprocess.PIPE)
     procs.append(first)
     time.sleep(0.2)
+    return procs, first, last
+
+
+def socat_run(run):
+    procs, first, last = start_socat_chain()
     data = payload(run, MESSAGES)
     secs, out = push_and_count(first.stdin.fileno(), last.stdout.fileno(), data, MESSAGES)
     ok = out == data
@@ -166,9 +175,15 @@ def socat_run(run):
     return MESSAGES / secs, ok
 
 
-def latency(nodes, samples=1000):
-    w = nodes[0].stdin.fileno()
-    r = nodes[-1].stdout.fileno()
+def socat_latency():
+    procs, first, last = start_socat_chain()
+    try:
+        return measure_latency(first.stdin.fileno(), last.stdout.fileno())
+    finally:
+        stop(procs)
+
+
+def measure_latency(w, r, samples=1000):
     os.set_blocking(w, True)
     out = []
     buf = b""
@@ -199,8 +214,9 @@ def main():
     nodes = start_chain()
     try:
         time.sleep(0.3)
-        idle = rss_kib(nodes[2].pid)
-        print("idle RSS of a connected relay node: %d KiB" % idle)
+        print("idle memory of a connected relay node: VmRSS %d KiB, of which RssAnon %d KiB "
+              "(the rest is the binary's own pages)"
+              % (rss_kib(nodes[2].pid), rss_kib(nodes[2].pid, "RssAnon")))
         rates = []
         for run in range(RUNS):
             rate, ok, n = throughput_run(nodes, run)
@@ -208,7 +224,7 @@ def main():
             print("run %d: %.0f msg/s at the far end, %d/%d arrived, all in order once: %s"
                   % (run, rate, n, MESSAGES, ok))
         print("floodchat chain of %d: median %.0f msg/s" % (CHAIN, statistics.median(rates)))
-        p50, p99 = latency(nodes)
+        p50, p99 = measure_latency(nodes[0].stdin.fileno(), nodes[-1].stdout.fileno())
         print("latency over %d hops at light load: p50 %.3f ms, p99 %.3f ms" % (CHAIN - 1, p50, p99))
         print("peak RSS (VmHWM) of the nodes: %s KiB"
               % " ".join(str(rss_kib(p.pid, "VmHWM")) for p in nodes))
@@ -223,6 +239,8 @@ def main():
         s = statistics.median(srates)
         print("socat chain of %d: median %.0f lines/s; floodchat/socat = %.2f"
               % (CHAIN, s, statistics.median(rates) / s))
+        sp50, sp99 = socat_latency()
+        print("socat latency over %d hops: p50 %.3f ms, p99 %.3f ms" % (CHAIN - 1, sp50, sp99))
     else:
         print("socat not installed: no ceiling measured")
 
