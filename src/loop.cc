@@ -44,6 +44,14 @@ const char* StateName(const Peer& p) {
   return "?";
 }
 
+// Diagnostic levels: -q shows kError only, -v shows kDebug too.
+constexpr int kError = 0;
+constexpr int kInfo = 1;
+constexpr int kDebug = 2;
+
+// How long the listener rests after accept() failed (e.g. no descriptors).
+constexpr uint64_t kAcceptPauseMs = 100;
+
 // The longest stdin line read as a command whatever --max-size says.
 constexpr size_t kMaxCommandLine = 4096;
 
@@ -89,11 +97,11 @@ size_t Node::LivePeers() const {
 bool Node::Start() {
   uint64_t seeds[4];
   if (!net::RandomBytes(seeds, sizeof seeds)) {
-    Say(0, "random source: unavailable");
+    Say(kError, "random source: unavailable");
     return false;
   }
   if (!relay_.Init(options_.seen, seeds[0], seeds[1], seeds[2], seeds[3])) {
-    Say(0, "--seen %zu: cannot allocate the table", options_.seen);
+    Say(kError, "--seen %zu: cannot allocate the table", options_.seen);
     return false;
   }
   max_frame_ = MaxFrameLength(options_.max_size);
@@ -114,20 +122,20 @@ bool Node::StartListening() {
     if (port > 65535) break;
     std::vector<net::Address> addresses;
     if (!net::Resolve(at.host, static_cast<uint16_t>(port), true, &addresses, &error)) {
-      Say(0, "listen on %s: %s", EndpointText(at).c_str(), error.c_str());
+      Say(kError, "listen on %s: %s", EndpointText(at).c_str(), error.c_str());
       return false;
     }
     bool in_use = false;
     listener_ = net::Listen(addresses[0], &in_use, &error);
     if (listener_ != net::kNoSocket) break;
     if (!in_use || options_.listen_explicit) {
-      Say(0, "listen on %s: %s", EndpointText({at.host, static_cast<uint16_t>(port)}).c_str(),
+      Say(kError, "listen on %s: %s", EndpointText({at.host, static_cast<uint16_t>(port)}).c_str(),
           error.c_str());
       return false;
     }
   }
   if (listener_ == net::kNoSocket) {
-    Say(0, "listen on %s: ports %u to %u are all in use", at.host.c_str(), at.port,
+    Say(kError, "listen on %s: ports %u to %u are all in use", at.host.c_str(), at.port,
         at.port + kDefaultPortTries - 1);
     return false;
   }
@@ -144,7 +152,7 @@ bool Node::StartListening() {
 void Node::StartConnect(const Endpoint& endpoint) {
   std::string target = EndpointText(endpoint);
   if (peers_.size() >= limits_.max_peers) {
-    Say(0, "connect to %s: already %zu connections", target.c_str(), peers_.size());
+    Say(kError, "connect to %s: already %zu connections", target.c_str(), peers_.size());
     return;
   }
   auto p = std::make_unique<Peer>();
@@ -152,7 +160,7 @@ void Node::StartConnect(const Endpoint& endpoint) {
   // Name resolution blocks the loop for as long as the resolver takes; the
   // man page says so. Numeric addresses return at once.
   if (!net::Resolve(endpoint.host, endpoint.port, false, &p->addresses, &error)) {
-    Say(0, "connect to %s: %s", target.c_str(), error.c_str());
+    Say(kError, "connect to %s: %s", target.c_str(), error.c_str());
     return;
   }
   p->serial = next_serial_++;
@@ -184,9 +192,9 @@ void Node::TryNextAddress(Peer* p) {
     }
     p->last_error = error;
   }
-  Say(0, "connect to %s: %s", p->target.c_str(),
+  Say(kError, "connect to %s: %s", p->target.c_str(),
       p->last_error.empty() ? "failed" : p->last_error.c_str());
-  ClosePeer(p, "", false);
+  ClosePeer(p, "", kDebug);
 }
 
 void Node::OnConnected(Peer* p) {
@@ -194,7 +202,7 @@ void Node::OnConnected(Peer* p) {
   p->state = Peer::State::kHandshake;
   p->deadline = now_ + limits_.handshake_ms;
   AppendHello(relay_.node_id(), nick_, &p->out);
-  Say(2, "%s: %s, sent hello", p->label.c_str(), p->outbound ? "connected" : "accepted");
+  Say(kDebug, "%s: %s, sent hello", p->label.c_str(), p->outbound ? "connected" : "accepted");
 }
 
 void Node::AcceptAll() {
@@ -206,13 +214,18 @@ void Node::AcceptAll() {
     net::Io r = net::Accept(listener_, &s, &from, &error);
     if (r == net::Io::kWouldBlock) return;
     if (r != net::Io::kDone) {
-      // Typically out of file descriptors: say so and wait for the next turn
-      // rather than spinning on a listener that stays readable.
-      Say(0, "accept: %s", error.c_str());
+      // Typically out of file descriptors. The listener stays readable, so
+      // stop polling it for a while rather than spin; say so once a second.
+      accept_resume_ = now_ + kAcceptPauseMs;
+      if (now_ >= accept_error_reported_ + 1000) {
+        Say(kError, "accept: %s; not accepting for %llu ms", error.c_str(),
+            static_cast<unsigned long long>(kAcceptPauseMs));
+        accept_error_reported_ = now_;
+      }
       return;
     }
     if (peers_.size() >= limits_.max_peers) {
-      Say(1, "%s: refused: already %zu connections", net::AddressText(from).c_str(),
+      Say(kInfo, "%s: refused: already %zu connections", net::AddressText(from).c_str(),
           peers_.size());
       net::Close(s);
       continue;
@@ -226,13 +239,13 @@ void Node::AcceptAll() {
   }
 }
 
-void Node::ClosePeer(Peer* p, const std::string& why, bool is_error) {
+void Node::ClosePeer(Peer* p, const std::string& why, int level) {
   if (p->closing) return;
   p->closing = true;
   if (why.empty()) return;
   std::string who = p->label;
   if (!p->nick.empty()) who += " (" + p->nick + ")";
-  Say(is_error ? 0 : 1, "%s: %s", who.c_str(), why.c_str());
+  Say(level, "%s: %s", who.c_str(), why.c_str());
 }
 
 void Node::Reap() {
@@ -256,12 +269,13 @@ void Node::ReadPeer(Peer* p) {
   std::string error;
   net::Io r = net::Recv(p->socket, w, limits_.read_chunk, &got, &error);
   if (r == net::Io::kWouldBlock) return;
-  if (r == net::Io::kClosed) {
-    ClosePeer(p, p->write_shut ? "" : "connection closed", false);
-    return;
-  }
-  if (r == net::Io::kFailed) {
-    ClosePeer(p, p->write_shut ? "" : error, !p->write_shut);
+  if (r == net::Io::kClosed || r == net::Io::kFailed) {
+    // An inbound connection that goes before its hello (a port scan, a
+    // health check) is not news unless asked for.
+    bool quiet = p->state != Peer::State::kLive && !p->outbound;
+    std::string why = r == net::Io::kClosed ? "connection closed" : error;
+    if (p->write_shut) why.clear();  // we are leaving: expected
+    ClosePeer(p, why, quiet ? kDebug : r == net::Io::kClosed ? kInfo : kError);
     return;
   }
   bytes_in_ += got;
@@ -278,17 +292,17 @@ void Node::ProcessFrames(Peer* p) {
     DecodeStatus st = DecodeFrame(p->in.data(), p->in.size(), max_frame_, &f, &why);
     if (st == DecodeStatus::kNeedMore) break;
     if (st == DecodeStatus::kError) {
-      ClosePeer(p, std::string("protocol error: ") + why, true);
+      ClosePeer(p, std::string("protocol error: ") + why, kError);
       return;
     }
     if (p->state != Peer::State::kLive) {
       Hello h;
       if (f.type != kTypeHello) {
-        ClosePeer(p, "protocol error: first frame is not a hello", true);
+        ClosePeer(p, "protocol error: first frame is not a hello", kError);
         return;
       }
       if (!ParseHello(f, &h, &why)) {
-        ClosePeer(p, std::string("protocol error: ") + why, true);
+        ClosePeer(p, std::string("protocol error: ") + why, kError);
         return;
       }
       OnHello(p, h.node_id, h.nick);
@@ -298,16 +312,16 @@ void Node::ProcessFrames(Peer* p) {
     } else if (f.type == kTypeMessage) {
       Message m;
       if (!ParseMessage(f, &m, &why)) {
-        ClosePeer(p, std::string("protocol error: ") + why, true);
+        ClosePeer(p, std::string("protocol error: ") + why, kError);
         return;
       }
       if (m.text.size() > options_.max_size) {
-        ClosePeer(p, "protocol error: message longer than --max-size", true);
+        ClosePeer(p, "protocol error: message longer than --max-size", kError);
         return;
       }
       OnMessage(p, m, p->in.data(), f.wire_size);
     } else if (f.type == kTypeHello) {
-      ClosePeer(p, "protocol error: second hello", true);
+      ClosePeer(p, "protocol error: second hello", kError);
       return;
     }  // else: a frame type from a later version; skipped whole.
     p->in.Consume(f.wire_size);
@@ -317,23 +331,24 @@ void Node::ProcessFrames(Peer* p) {
 
 void Node::OnHello(Peer* p, uint64_t node_id, std::string_view nick) {
   if (node_id == relay_.node_id()) {
-    ClosePeer(p, "this is a connection to this node itself; closed", !p->outbound ? false : true);
+    // Both ends of it are here; the dialling end reports it.
+    ClosePeer(p, "this is a connection to this node itself; closed", p->outbound ? kInfo : kDebug);
     return;
   }
   for (const auto& q : peers_) {
     if (q.get() != p && !q->closing && q->state == Peer::State::kLive && q->node_id == node_id) {
-      ClosePeer(p, "already connected to this node (via " + q->label + "); closed", false);
+      ClosePeer(p, "already connected to this node (via " + q->label + "); closed", kInfo);
       return;
     }
   }
   p->node_id = node_id;
   p->nick = std::string(nick);
   p->state = Peer::State::kLive;
-  Say(1, "connected to %s (%s)", p->label.c_str(), p->nick.c_str());
+  Say(kInfo, "connected to %s (%s)", p->label.c_str(), p->nick.c_str());
   if (!pending_.empty()) {
     // The first peer to connect carries what was typed while alone.
     Enqueue(p, pending_.data(), pending_.size());
-    Say(2, "sent %llu queued messages to %s", static_cast<unsigned long long>(pending_count_),
+    Say(kDebug, "sent %llu queued messages to %s", static_cast<unsigned long long>(pending_count_),
         p->label.c_str());
     pending_.Clear();
     pending_.Release(0);
@@ -369,7 +384,7 @@ void Node::Enqueue(Peer* p, const uint8_t* bytes, size_t size) {
     ClosePeer(p,
               "dropped: " + std::to_string(p->out.size()) +
                   " bytes queued and the peer is not reading",
-              true);
+              kError);
     p->out.Clear();
   }
 }
@@ -380,7 +395,7 @@ void Node::FlushPeer(Peer* p) {
   std::string error;
   net::Io r = net::Send(p->socket, p->out.data(), p->out.size(), &sent, &error);
   if (r == net::Io::kClosed || r == net::Io::kFailed) {
-    ClosePeer(p, error, r == net::Io::kFailed);
+    ClosePeer(p, error, r == net::Io::kFailed ? kError : kInfo);
     return;
   }
   if (sent > 0) {
@@ -403,7 +418,7 @@ void Node::ReadStdin() {
     lines_.Feed(reinterpret_cast<const char*>(read_buffer_.data()), got, on_line);
     return;
   }
-  if (r == net::Io::kFailed) Say(0, "stdin: %s", error.c_str());
+  if (r == net::Io::kFailed) Say(kError, "stdin: %s", error.c_str());
   lines_.Finish(on_line);
   stdin_open_ = false;
   BeginDrain();
@@ -423,7 +438,7 @@ void Node::HandleLine(const LineEvent& e) {
       break;
     case CommandKind::kSend:
       if (e.too_long || c.arg.size() > options_.max_size) {
-        Say(0, "line of %zu bytes not sent: longer than --max-size %zu",
+        Say(kError, "line of %zu bytes not sent: longer than --max-size %zu",
             e.too_long ? e.length : c.arg.size(), options_.max_size);
       } else {
         SendText(c.arg);
@@ -432,7 +447,7 @@ void Node::HandleLine(const LineEvent& e) {
     case CommandKind::kConnect: {
       Endpoint endpoint;
       if (!ParseEndpoint(c.arg, false, &endpoint, &error) || endpoint.port == 0) {
-        Say(0, "/connect: %s", error.empty() ? "port 0 cannot be connected to" : error.c_str());
+        Say(kError, "/connect: %s", error.empty() ? "port 0 cannot be connected to" : error.c_str());
       } else {
         StartConnect(endpoint);
       }
@@ -446,10 +461,10 @@ void Node::HandleLine(const LineEvent& e) {
       break;
     case CommandKind::kNick:
       if (!ValidNick(c.arg, &error)) {
-        Say(0, "/nick: %s", error.c_str());
+        Say(kError, "/nick: %s", error.c_str());
       } else {
         nick_ = std::string(c.arg);
-        Say(1, "nick is now %s", nick_.c_str());
+        Say(kInfo, "nick is now %s", nick_.c_str());
       }
       break;
     case CommandKind::kQuit:
@@ -460,7 +475,7 @@ void Node::HandleLine(const LineEvent& e) {
       fputs(kCommandHelp, stderr);
       break;
     case CommandKind::kError:
-      Say(0, "%.*s: %.*s", static_cast<int>(c.name.size()), c.name.data(),
+      Say(kError, "%.*s: %.*s", static_cast<int>(c.name.size()), c.name.data(),
           static_cast<int>(c.arg.size()), c.arg.data());
       break;
   }
@@ -500,7 +515,7 @@ void Node::FlushStdout() {
   TrackBacklog(stdout_.size(), &stdout_backlog_since_);
   if (stdout_.empty()) stdout_.Release(kKeepBufferBytes);
   if (r == net::Io::kClosed || r == net::Io::kFailed) {
-    Say(0, "stdout: %s", error.c_str());
+    Say(kError, "stdout: %s", error.c_str());
     stdout_ok_ = false;
     stdout_.Clear();
     exit_status_ = 1;
@@ -547,7 +562,7 @@ bool Node::DrainStep() {
   for (auto& p : peers_) {
     if (p->closing) continue;
     if (p->state != Peer::State::kLive) {
-      if (pending_.empty()) ClosePeer(p.get(), "", false);  // nothing to deliver
+      if (pending_.empty()) ClosePeer(p.get(), "", kDebug);  // nothing to deliver
       continue;
     }
     if (pending_.empty() && p->out.empty() && !p->write_shut) {
@@ -561,13 +576,13 @@ bool Node::DrainStep() {
   bool done = !waiting_for_a_peer && (stdout_.empty() || !stdout_ok_);
   if (!done && now_ < drain_deadline_) return false;
   if (pending_count_ > 0) {
-    Say(0, "%llu message%s not sent: no peer connected",
+    Say(kError, "%llu message%s not sent: no peer connected",
         static_cast<unsigned long long>(pending_count_), pending_count_ == 1 ? "" : "s");
     exit_status_ = 1;
   }
   for (auto& p : peers_) {
     if (!p->closing && !p->out.empty())
-      Say(0, "%s: %zu bytes not sent before exit", p->label.c_str(), p->out.size());
+      Say(kError, "%s: %zu bytes not sent before exit", p->label.c_str(), p->out.size());
   }
   return true;
 }
@@ -609,6 +624,7 @@ int Node::PollTimeout() const {
   if (stdout_backlog_since_ != 0 && stdout_backlog_since_ + limits_.stall_ms < wake)
     wake = stdout_backlog_since_ + limits_.stall_ms;
   if (draining_ && drain_deadline_ < wake) wake = drain_deadline_;
+  if (accept_resume_ > now_ && accept_resume_ < wake) wake = accept_resume_;
   if (stdout_dropped_ != stdout_dropped_reported_) {
     uint64_t report = stdout_report_ms_ + 1000;
     if (report < wake) wake = report;
@@ -623,11 +639,11 @@ void Node::CheckTimers() {
       p->last_error = "timed out";
       TryNextAddress(p.get());
     } else {
-      ClosePeer(p.get(), "no hello within the handshake timeout; closed", true);
+      ClosePeer(p.get(), "no hello within the handshake timeout; closed", kInfo);
     }
   }
   if (stdout_dropped_ != stdout_dropped_reported_ && now_ >= stdout_report_ms_ + 1000) {
-    Say(0, "stdout: %llu messages dropped: output not read fast enough (%llu in all)",
+    Say(kError, "stdout: %llu messages dropped: output not read fast enough (%llu in all)",
         static_cast<unsigned long long>(stdout_dropped_ - stdout_dropped_reported_),
         static_cast<unsigned long long>(stdout_dropped_));
     stdout_dropped_reported_ = stdout_dropped_;
@@ -638,7 +654,7 @@ void Node::CheckTimers() {
 int Node::Run() {
   std::string error;
   if (!net::Startup(&error)) {
-    Say(0, "start-up: %s", error.c_str());
+    Say(kError, "start-up: %s", error.c_str());
     return 1;
   }
   if (!Start()) {
@@ -662,7 +678,8 @@ int Node::Run() {
       poll_.push_back(e);
       poll_owner_.emplace_back(slot, p);
     };
-    if (listener_ != net::kNoSocket) add(Slot::kListener, nullptr, listener_, true, false);
+    if (listener_ != net::kNoSocket && now_ >= accept_resume_)
+      add(Slot::kListener, nullptr, listener_, true, false);
     if (stdin_open_ && !draining_ && !paused && pending_.size() < limits_.pending_max)
       add(Slot::kStdin, nullptr, net::StdinHandle(), true, false);
     if (!stdout_.empty() && stdout_ok_ && net::StdoutPollable())
@@ -675,7 +692,7 @@ int Node::Run() {
       add(Slot::kPeer, p.get(), p->socket, read, write);
     }
     if (!net::Poll(&poll_, PollTimeout(), &error)) {
-      Say(0, "poll: %s", error.c_str());
+      Say(kError, "poll: %s", error.c_str());
       exit_status_ = 1;
       break;
     }

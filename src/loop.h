@@ -65,7 +65,7 @@ class Node {
   void OnMessage(Peer* p, const Message& m, const uint8_t* frame, size_t frame_size);
   void Enqueue(Peer* p, const uint8_t* bytes, size_t size);
   void FlushPeer(Peer* p);
-  void ClosePeer(Peer* p, const std::string& why, bool is_error);
+  void ClosePeer(Peer* p, const std::string& why, int level);
 
   void ReadStdin();
   void HandleLine(const LineEvent& event);
@@ -95,6 +95,8 @@ class Node {
   uint64_t now_ = 0;
 
   net::Socket listener_ = net::kNoSocket;
+  uint64_t accept_resume_ = 0;  // accept() failed: poll the listener again then
+  uint64_t accept_error_reported_ = 0;
   std::vector<std::unique_ptr<Peer>> peers_;
   uint64_t next_serial_ = 1;
 

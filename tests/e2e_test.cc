@@ -336,6 +336,43 @@ TEST(EndToEnd, BinaryTextIsForwardedByteForByte) {
   EXPECT_NE(out.received().find(want), std::string::npos);
 }
 
+TEST(EndToEnd, UnknownFrameTypesAreSkipped) {
+  Node a = StartNode("a");
+  Node b = StartNode("b", {a->Port()});
+  ASSERT_TRUE(WaitConnected(a.get(), 1));
+  RawClient future(a->Port());
+  ASSERT_TRUE(future.connected());
+  // A later version's frame type 0x42 between the hello and a message.
+  future.Send(HelloBytes(5, "future") + std::string("\x00\x00\x00\x06\x42" "abcde", 10) +
+              MessageBytes(5, 1, "future", "still understood"));
+  ASSERT_TRUE(b->WaitLineCount(1, 5000)) << a->err();
+  EXPECT_EQ(b->lines()[0], "future: still understood");
+}
+
+TEST(EndToEnd, PeerThatStopsReadingIsDroppedOthersGetEverything) {
+  Node a = StartNode("a", {}, {"-f", "text"});
+  Node b = StartNode("b", {a->Port()}, {"-f", "text"});
+  ASSERT_TRUE(WaitConnected(a.get(), 1));
+  RawClient stuck(a->Port());  // says hello, then never reads
+  ASSERT_TRUE(stuck.connected());
+  stuck.Send(HelloBytes(99, "stuck"));
+  ASSERT_TRUE(WaitConnected(a.get(), 2));
+  // 40 MB: more than the 16 MiB queue bound plus what the kernel buffers.
+  const int kLines = 40000;
+  std::string burst;
+  for (int i = 0; i < kLines; ++i) {
+    std::string head = std::to_string(i) + " ";
+    burst += head + std::string(1000 - head.size(), 'x') + "\n";
+  }
+  a->Write(burst);
+  ASSERT_TRUE(a->WaitStderr("(stuck): dropped: ", 20000)) << a->err();
+  EXPECT_TRUE(stuck.WaitClosed(10000));
+  ASSERT_TRUE(b->WaitLineCount(kLines, 30000)) << b->lines().size();
+  for (int i = 0; i < kLines; i += 997) ASSERT_EQ(b->lines()[i].substr(0, b->lines()[i].find(' ')), std::to_string(i));
+  EXPECT_EQ(b->lines().size(), static_cast<size_t>(kLines));
+  EXPECT_EQ(Stat(b.get(), "stdout_dropped"), 0);
+}
+
 TEST(EndToEnd, CommandsAndLineErrors) {
   Node a = StartNode("a", {}, {"--max-size", "10"});
   Node b = StartNode("b", {a->Port()});

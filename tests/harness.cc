@@ -133,14 +133,21 @@ int Proc::Port(int timeout_ms) {
 }
 
 void Proc::Write(const std::string& bytes) {
+  // Non-blocking, pumping every process's output while the pipe is full, so
+  // that a large write cannot deadlock against a node whose stdout nobody
+  // reads meanwhile. Gives up after 60 s.
+  NonBlocking(in_);
   size_t done = 0;
-  while (done < bytes.size() && in_ >= 0) {
+  long long end = NowMs() + 60000;
+  while (done < bytes.size() && in_ >= 0 && NowMs() < end) {
     ssize_t n = write(in_, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+    } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      PumpAll(5);
+    } else {
       return;
     }
-    done += static_cast<size_t>(n);
   }
 }
 
