@@ -121,6 +121,12 @@ void AppendTerminalSafe(std::string_view bytes, Buffer* out) {
   out->Commit(static_cast<size_t>(w - start));
 }
 
+std::string TerminalSafe(std::string_view bytes) {
+  Buffer b;
+  AppendTerminalSafe(bytes, &b);
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
 void AppendJsonString(std::string_view bytes, Buffer* out) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(bytes.data());
   size_t n = bytes.size();

@@ -8,6 +8,7 @@
 #ifndef FLOODCHAT_FORMAT_H_
 #define FLOODCHAT_FORMAT_H_
 
+#include <string>
 #include <string_view>
 
 #include "buffer.h"
@@ -17,6 +18,10 @@
 namespace floodchat {
 
 void FormatMessage(Format format, const Message& message, Buffer* out);
+
+// `bytes` made safe for a terminal as in the chat format, for diagnostics
+// that show what a peer sent (its nick).
+std::string TerminalSafe(std::string_view bytes);
 
 // The pieces, exposed for tests.
 void AppendTerminalSafe(std::string_view bytes, Buffer* out);

@@ -13,7 +13,6 @@ namespace floodchat {
 struct Peer {
   enum class State { kConnecting, kHandshake, kLive };
 
-  uint64_t serial = 0;
   net::Socket socket = net::kNoSocket;
   State state = State::kConnecting;
   bool outbound = false;
@@ -24,7 +23,7 @@ struct Peer {
   std::string last_error;
 
   uint64_t node_id = 0;
-  std::string nick;
+  std::string nick;  // as the peer sent it: show it through Who()
   Buffer in;
   Buffer out;
   uint64_t deadline = 0;  // connect or handshake deadline
@@ -163,7 +162,6 @@ void Node::StartConnect(const Endpoint& endpoint) {
     Say(kError, "connect to %s: %s", target.c_str(), error.c_str());
     return;
   }
-  p->serial = next_serial_++;
   p->outbound = true;
   p->target = target;
   p->label = target;
@@ -231,7 +229,6 @@ void Node::AcceptAll() {
       continue;
     }
     auto p = std::make_unique<Peer>();
-    p->serial = next_serial_++;
     p->socket = s;
     p->label = net::AddressText(from);
     OnConnected(p.get());
@@ -242,10 +239,12 @@ void Node::AcceptAll() {
 void Node::ClosePeer(Peer* p, const std::string& why, int level) {
   if (p->closing) return;
   p->closing = true;
-  if (why.empty()) return;
-  std::string who = p->label;
-  if (!p->nick.empty()) who += " (" + p->nick + ")";
-  Say(level, "%s: %s", who.c_str(), why.c_str());
+  if (!why.empty()) Say(level, "%s: %s", Who(*p).c_str(), why.c_str());
+}
+
+std::string Node::Who(const Peer& p) const {
+  if (p.nick.empty()) return p.label;
+  return p.label + " (" + TerminalSafe(p.nick) + ")";
 }
 
 void Node::Reap() {
@@ -344,7 +343,7 @@ void Node::OnHello(Peer* p, uint64_t node_id, std::string_view nick) {
   p->node_id = node_id;
   p->nick = std::string(nick);
   p->state = Peer::State::kLive;
-  Say(kInfo, "connected to %s (%s)", p->label.c_str(), p->nick.c_str());
+  Say(kInfo, "connected to %s", Who(*p).c_str());
   if (!pending_.empty()) {
     // The first peer to connect carries what was typed while alone.
     Enqueue(p, pending_.data(), pending_.size());
@@ -527,8 +526,8 @@ void Node::ShowPeers() {
   fprintf(stderr, "peers: %zu connected\n", LivePeers());
   for (const auto& p : peers_) {
     if (p->closing) continue;
-    fprintf(stderr, "  %s %s %s\n", p->label.c_str(), p->nick.empty() ? "-" : p->nick.c_str(),
-            StateName(*p));
+    fprintf(stderr, "  %s %s %s\n", p->label.c_str(),
+            p->nick.empty() ? "-" : TerminalSafe(p->nick).c_str(), StateName(*p));
   }
 }
 
@@ -582,7 +581,7 @@ bool Node::DrainStep() {
   }
   for (auto& p : peers_) {
     if (!p->closing && !p->out.empty())
-      Say(kError, "%s: %zu bytes not sent before exit", p->label.c_str(), p->out.size());
+      Say(kError, "%s: %zu bytes not sent before exit", Who(*p).c_str(), p->out.size());
   }
   return true;
 }

@@ -66,6 +66,7 @@ class Node {
   void Enqueue(Peer* p, const uint8_t* bytes, size_t size);
   void FlushPeer(Peer* p);
   void ClosePeer(Peer* p, const std::string& why, int level);
+  std::string Who(const Peer& p) const;  // "address (nick)", safe to print
 
   void ReadStdin();
   void HandleLine(const LineEvent& event);
@@ -98,7 +99,6 @@ class Node {
   uint64_t accept_resume_ = 0;  // accept() failed: poll the listener again then
   uint64_t accept_error_reported_ = 0;
   std::vector<std::unique_ptr<Peer>> peers_;
-  uint64_t next_serial_ = 1;
 
   bool stdin_open_ = true;
   LineSplitter lines_;

@@ -304,7 +304,7 @@ TEST(EndToEnd, JsonCarriesAnyBytesAndChatEscapesThem) {
   RawClient s(a->Port());
   ASSERT_TRUE(s.connected());
   const std::string text("nul\0byte \xff \x1b[2J done", 20);
-  s.Send(HelloBytes(77, "s") + MessageBytes(77, 1, "evil\x1b[31m", text));
+  s.Send(HelloBytes(77, "s\x1b[2J") + MessageBytes(77, 1, "evil\x1b[31m", text));
   ASSERT_TRUE(a->WaitLineCount(1, 5000)) << a->err();
   ASSERT_TRUE(b->WaitLineCount(1, 5000));
   ASSERT_TRUE(t->WaitLineCount(1, 5000));
@@ -315,6 +315,9 @@ TEST(EndToEnd, JsonCarriesAnyBytesAndChatEscapesThem) {
   EXPECT_EQ(json.rfind("{\"id\":\"000000000000004d0000000000000001\",", 0), 0u) << json;
   EXPECT_EQ(b->lines()[0], "evil\\x1b[31m: nul\\x00byte \\xff \\x1b[2J done");
   EXPECT_EQ(t->lines()[0], "nul\\x00byte \\xff \\x1b[2J done");
+  // Diagnostics show a peer's hello nick escaped too.
+  EXPECT_NE(a->err().find("(s\\x1b[2J)"), std::string::npos) << a->err();
+  EXPECT_EQ(a->err().find('\x1b'), std::string::npos);
 }
 
 TEST(EndToEnd, BinaryTextIsForwardedByteForByte) {
