@@ -208,6 +208,20 @@ TEST(EndToEnd, HelpAndVersionExitZero) {
   EXPECT_EQ(out.rfind("floodchat ", 0), 0u);
 }
 
+TEST(EndToEnd, Ipv6Loopback) {
+  Node a = Proc::Start({"-l", "[::1]:0", "-n", "six"});
+  int port = a->Port();
+  if (port < 0) GTEST_SKIP() << "no IPv6 loopback here: " << a->err();
+  EXPECT_NE(a->err().find("listening on [::1]:"), std::string::npos);
+  std::string out, err;
+  EXPECT_EQ(RunToEnd({"--no-listen", "-n", "v6", "-c", "[::1]:" + std::to_string(port)}, "over six\n",
+                     &out, &err),
+            0)
+      << err;
+  ASSERT_TRUE(a->WaitLineCount(1, 5000));
+  EXPECT_EQ(a->lines()[0], "v6: over six");
+}
+
 TEST(EndToEnd, BusyExplicitPortExitsOne) {
   Node a = StartNode("a");
   std::string out, err;
