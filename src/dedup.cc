@@ -23,10 +23,14 @@ uint64_t Mix(uint64_t x) {
   return x;
 }
 
+// How many inserts ahead eviction prefetches.
+constexpr size_t kPrefetchAhead = 4;
+
 }  // namespace
 
 DedupRing::~DedupRing() {
   free(ring_);
+  free(ring_hash_);
   free(index_);
 }
 
@@ -37,11 +41,14 @@ bool DedupRing::Init(size_t capacity, uint64_t key0, uint64_t key1) {
   while (slots < capacity * 2) slots <<= 1;
   // calloc: untouched pages stay unmapped until used.
   ring_ = static_cast<MessageId*>(calloc(capacity, sizeof(MessageId)));
+  ring_hash_ = static_cast<uint32_t*>(calloc(capacity, sizeof(uint32_t)));
   index_ = static_cast<Entry*>(calloc(slots, sizeof(Entry)));
-  if (ring_ == nullptr || index_ == nullptr) {
+  if (ring_ == nullptr || ring_hash_ == nullptr || index_ == nullptr) {
     free(ring_);
+    free(ring_hash_);
     free(index_);
     ring_ = nullptr;
+    ring_hash_ = nullptr;
     index_ = nullptr;
     return false;
   }
@@ -79,10 +86,14 @@ bool DedupRing::Contains(const MessageId& id) const {
 
 // Removes ring slot `slot` from the index with backward-shift deletion, which
 // keeps every remaining entry reachable from its home without tombstones.
+// The slot's entry is found by its slot number: no ID is read or hashed.
 void DedupRing::Unindex(size_t slot) {
-  bool found;
-  size_t hole = Find(ring_[slot], Hash(ring_[slot]), &found);
-  if (!found) return;
+  const uint32_t wanted = static_cast<uint32_t>(slot + 1);
+  size_t hole = ring_hash_[slot] & mask_;
+  while (index_[hole].slot != wanted) {
+    if (index_[hole].slot == 0) return;  // not indexed
+    hole = (hole + 1) & mask_;
+  }
   size_t i = hole;
   for (;;) {
     i = (i + 1) & mask_;
@@ -111,9 +122,17 @@ bool DedupRing::SeenOrRemember(const MessageId& id) {
     ++size_;
   }
   ring_[head_] = id;
+  ring_hash_[head_] = hash;
   index_[pos].slot = static_cast<uint32_t>(head_ + 1);
   index_[pos].hash = hash;
   head_ = head_ + 1 == capacity_ ? 0 : head_ + 1;
+  if (size_ == capacity_) {
+    // The IDs to evict are known in advance: start loading the index entry of
+    // one a few inserts ahead, so that its eviction does not wait on memory.
+    size_t ahead = head_ + kPrefetchAhead;
+    while (ahead >= capacity_) ahead -= capacity_;  // no division on this path
+    __builtin_prefetch(&index_[ring_hash_[ahead] & mask_]);
+  }
   return false;
 }
 

@@ -52,6 +52,7 @@ class DedupRing {
   void Unindex(size_t slot);
 
   MessageId* ring_ = nullptr;  // capacity_ entries
+  uint32_t* ring_hash_ = nullptr;  // each ring entry's hash, for eviction
   Entry* index_ = nullptr;     // mask_ + 1 entries
   size_t capacity_ = 0;
   size_t mask_ = 0;
