@@ -12,21 +12,31 @@ const char kHex[] = "0123456789abcdef";
 // Characters that pass through both output styles untouched.
 inline bool PlainAscii(uint8_t c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
 
-// Length of the leading run of bytes 0x20 to 0x7e, found 8 bytes at a time:
-// most text is plain ASCII and is then copied with one memcpy.
-size_t PrintableRun(const uint8_t* p, size_t n) {
+// Length of the leading run of bytes 0x20 to 0x7e (and, for JSON, not '"' or
+// '\\'), found 8 bytes at a time: most text is plain ASCII and is then copied
+// with one memcpy.
+size_t PlainRun(const uint8_t* p, size_t n, bool json) {
   constexpr uint64_t kOnes = 0x0101010101010101ULL;
   constexpr uint64_t kHigh = 0x8080808080808080ULL;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     uint64_t x;
     memcpy(&x, p + i, 8);
-    // High bit set in a byte lane that is < 0x20, or > 0x7e (0x7f and up).
-    uint64_t below = (x - kOnes * 0x20) & ~x & kHigh;
-    uint64_t above = ((x + kOnes * (0x7f - 0x7e)) | x) & kHigh;
-    if ((below | above) != 0) break;
+    // A byte lane's high bit ends up set if it is < 0x20 or > 0x7e. Carries
+    // can only mark a lane wrongly after a lane that was rightly marked.
+    uint64_t special = ((x - kOnes * 0x20) & ~x) | (x + kOnes) | x;
+    if (json) {
+      uint64_t quote = x ^ (kOnes * '"');
+      uint64_t slash = x ^ (kOnes * '\\');
+      special |= ((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash);
+    }
+    if ((special & kHigh) != 0) break;
   }
-  while (i < n && p[i] >= 0x20 && p[i] < 0x7f) ++i;
+  if (json) {
+    while (i < n && PlainAscii(p[i])) ++i;
+  } else {
+    while (i < n && p[i] >= 0x20 && p[i] < 0x7f) ++i;
+  }
   return i;
 }
 
@@ -89,7 +99,7 @@ void AppendTerminalSafe(std::string_view bytes, Buffer* out) {
   uint8_t* start = w;
   size_t i = 0;
   while (i < n) {
-    size_t run = PrintableRun(p + i, n - i);
+    size_t run = PlainRun(p + i, n - i, false);
     memcpy(w, p + i, run);
     w += run;
     i += run;
@@ -136,12 +146,12 @@ void AppendJsonString(std::string_view bytes, Buffer* out) {
   *w++ = '"';
   size_t i = 0;
   while (i < n) {
+    size_t run = PlainRun(p + i, n - i, true);
+    memcpy(w, p + i, run);
+    w += run;
+    i += run;
+    if (i == n) break;
     uint8_t c = p[i];
-    if (PlainAscii(c)) {
-      *w++ = c;
-      ++i;
-      continue;
-    }
     if (c < 0x80) {
       *w++ = '\\';
       switch (c) {
