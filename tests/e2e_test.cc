@@ -478,6 +478,55 @@ TEST(EndToEnd, QueuedLinesWaitForTheFirstPeer) {
   EXPECT_EQ(b->lines()[0], "a: typed while alone");
 }
 
+// Decodes the message frames at the head of `bytes` (consuming them) and
+// returns their texts; skips a hello.
+std::vector<std::string> TakeMessages(std::string* bytes) {
+  std::vector<std::string> texts;
+  size_t at = 0;
+  for (;;) {
+    floodchat::Frame f;
+    const char* why = nullptr;
+    auto st = floodchat::DecodeFrame(reinterpret_cast<const uint8_t*>(bytes->data()) + at,
+                                     bytes->size() - at, 1 << 20, &f, &why);
+    if (st != floodchat::DecodeStatus::kFrame) break;
+    floodchat::Message m;
+    if (f.type == floodchat::kTypeMessage && floodchat::ParseMessage(f, &m, &why))
+      texts.emplace_back(m.text);
+    at += f.wire_size;
+  }
+  bytes->erase(0, at);
+  return texts;
+}
+
+TEST(EndToEnd, LinesTypedBeforeAPeerWaitInABoundedQueueAndAllArrive) {
+  Listener hub;  // accepts only when the test says so
+  ASSERT_GT(hub.port(), 0);
+  Node a = StartNode("a", {hub.port()});
+  // 3 MB of lines while nobody has answered a's hello: a queues 1 MiB, then
+  // stops reading its stdin, so the writer is held back rather than lines lost.
+  const int kLines = 30000;
+  std::string input;
+  for (int i = 0; i < kLines; ++i) {
+    std::string head = "q" + std::to_string(i) + " ";
+    input += head + std::string(100 - head.size(), 'y') + "\n";
+  }
+  size_t written = a->WriteSome(input, 1500);
+  EXPECT_LT(written, input.size() / 2) << "a read far more than its queue bound";
+  EXPECT_GT(written, size_t{512} << 10);  // about 1 MiB of frames, plus the pipe
+  auto peer = hub.Accept(5000);
+  ASSERT_TRUE(peer != nullptr);
+  peer->Send(HelloBytes(4242, "hub"));
+  std::vector<std::string> got;
+  long long end = NowMs() + 20000;
+  while (got.size() < static_cast<size_t>(kLines) && NowMs() < end) {
+    if (written < input.size()) written += a->WriteSome(input.substr(written), 10);
+    if (!peer->Receive(10)) break;
+    for (auto& t : TakeMessages(&peer->buffer())) got.push_back(std::move(t));
+  }
+  ASSERT_EQ(got.size(), static_cast<size_t>(kLines));
+  for (int i = 0; i < kLines; ++i) ASSERT_EQ(got[i].substr(0, got[i].find(' ')), "q" + std::to_string(i));
+}
+
 TEST(EndToEnd, ClosedStdoutEndsTheNode) {
   Node a = StartNode("a");
   Node b = StartNode("b", {a->Port()});

@@ -132,23 +132,28 @@ int Proc::Port(int timeout_ms) {
   return atoi(addr.substr(addr.rfind(':') + 1).c_str());
 }
 
-void Proc::Write(const std::string& bytes) {
+void Proc::Write(const std::string& bytes) { WriteSome(bytes, 60000); }
+
+size_t Proc::WriteSome(const std::string& bytes, int timeout_ms) {
   // Non-blocking, pumping every process's output while the pipe is full, so
   // that a large write cannot deadlock against a node whose stdout nobody
-  // reads meanwhile. Gives up after 60 s.
+  // reads meanwhile.
+  if (in_ < 0) return 0;
   NonBlocking(in_);
   size_t done = 0;
-  long long end = NowMs() + 60000;
-  while (done < bytes.size() && in_ >= 0 && NowMs() < end) {
+  long long end = NowMs() + timeout_ms;
+  while (done < bytes.size()) {
     ssize_t n = write(in_, bytes.data() + done, bytes.size() - done);
     if (n > 0) {
       done += static_cast<size_t>(n);
     } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      if (NowMs() >= end) break;
       PumpAll(5);
     } else {
-      return;
+      break;
     }
   }
+  return done;
 }
 
 void Proc::CloseStdin() {
@@ -234,6 +239,50 @@ RawClient::RawClient(int port) {
     close(fd_);
     fd_ = -1;
   }
+}
+
+std::unique_ptr<RawClient> RawClient::Adopt(int fd) {
+  std::unique_ptr<RawClient> c(new RawClient);
+  c->fd_ = fd;
+  return c;
+}
+
+bool RawClient::Receive(int timeout_ms) {
+  pollfd p{fd_, POLLIN, 0};
+  if (poll(&p, 1, timeout_ms) <= 0) return true;
+  char buf[65536];
+  ssize_t n = recv(fd_, buf, sizeof buf, 0);
+  if (n <= 0) return n < 0 && (errno == EAGAIN || errno == EINTR);
+  received_.append(buf, static_cast<size_t>(n));
+  return true;
+}
+
+Listener::Listener() {
+  fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && listen(fd_, 16) == 0 &&
+      getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port_ = ntohs(a.sin_port);
+  }
+}
+
+Listener::~Listener() {
+  if (fd_ >= 0) close(fd_);
+}
+
+std::unique_ptr<RawClient> Listener::Accept(int timeout_ms) {
+  pollfd p{fd_, POLLIN, 0};
+  long long end = NowMs() + timeout_ms;
+  while (poll(&p, 1, 20) <= 0) {
+    if (NowMs() >= end) return nullptr;
+    Proc::PumpAll(0);
+  }
+  int fd = accept(fd_, nullptr, nullptr);
+  return fd < 0 ? nullptr : RawClient::Adopt(fd);
 }
 
 RawClient::~RawClient() {

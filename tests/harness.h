@@ -27,6 +27,8 @@ class Proc {
   int Port(int timeout_ms = 5000);
 
   void Write(const std::string& bytes);
+  // Writes what the pipe takes within timeout_ms; returns how much that was.
+  size_t WriteSome(const std::string& bytes, int timeout_ms);
   void CloseStdin();
   void CloseStdout();  // the reading end: the process then gets EPIPE
   void Signal(int sig);
@@ -68,17 +70,37 @@ int RunToEnd(const std::vector<std::string>& args, const std::string& stdin_data
 class RawClient {
  public:
   explicit RawClient(int port);
+  // Takes over an accepted connection.
+  static std::unique_ptr<RawClient> Adopt(int fd);
   ~RawClient();
   bool connected() const { return fd_ >= 0; }
   bool Send(const std::string& bytes);
   // True if the server closed the connection within timeout_ms (reads and
   // discards anything it sends meanwhile).
   bool WaitClosed(int timeout_ms);
+  // Reads what has arrived within timeout_ms; false once the peer closed.
+  bool Receive(int timeout_ms);
   std::string received() const { return received_; }
+  std::string& buffer() { return received_; }
+
+ private:
+  RawClient() = default;
+  int fd_ = -1;
+  std::string received_;
+};
+
+// A listening socket on 127.0.0.1, for tests that play the node a floodchat
+// process connects to.
+class Listener {
+ public:
+  Listener();
+  ~Listener();
+  int port() const { return port_; }
+  std::unique_ptr<RawClient> Accept(int timeout_ms);
 
  private:
   int fd_ = -1;
-  std::string received_;
+  int port_ = -1;
 };
 
 long long NowMs();
