@@ -52,6 +52,16 @@ class Node {
  private:
   enum class Slot { kListener, kStdin, kStdout, kPeer };
 
+  // Diagnostic levels: -q shows kError only, -v shows kDebug too.
+  static constexpr int kError = 0;
+  static constexpr int kInfo = 1;
+  static constexpr int kDebug = 2;
+
+  // A drained buffer keeps up to this much memory for the next burst: freeing
+  // and refaulting it on every turn of a busy stream costs more than the copy.
+  // Larger ones (after a long backlog or a huge frame) are given back.
+  static constexpr size_t kKeepBufferBytes = 2 * 1024 * 1024;
+
   bool Start();
   bool StartListening();
   void StartConnect(const Endpoint& endpoint);
