@@ -71,6 +71,7 @@ class Node {
 
   void ReadPeer(Peer* p);
   void ProcessFrames(Peer* p);
+  void PrefetchNext(const uint8_t* next, size_t size) const;
   void OnHello(Peer* p, uint64_t node_id, std::string_view nick);
   void OnMessage(Peer* p, const Message& m, const uint8_t* frame, size_t frame_size);
   void Enqueue(Peer* p, const uint8_t* bytes, size_t size);

@@ -188,6 +188,7 @@ void Node::ProcessFrames(Peer* p) {
         ClosePeer(p, "protocol error: message longer than --max-size", kError);
         return;
       }
+      PrefetchNext(p->in.data() + f.wire_size, p->in.size() - f.wire_size);
       OnMessage(p, m, p->in.data(), f.wire_size);
     } else if (f.type == kTypeHello) {
       ClosePeer(p, "protocol error: second hello", kError);
@@ -196,6 +197,15 @@ void Node::ProcessFrames(Peer* p) {
     p->in.Consume(f.wire_size);
   }
   if (p->in.empty()) p->in.Release(kKeepBufferBytes);
+}
+
+// The dedup lookup is the one cache miss per message; when the next frame is
+// already here, start its lookup's load now so that it overlaps this one.
+void Node::PrefetchNext(const uint8_t* next, size_t size) const {
+  if (size < kFrameHeaderBytes + kMessageIdBytes || next[kLengthBytes] != kTypeMessage) return;
+  MessageId id;
+  memcpy(id.bytes, next + kFrameHeaderBytes, kMessageIdBytes);
+  relay_.Prefetch(id);
 }
 
 void Node::OnHello(Peer* p, uint64_t node_id, std::string_view nick) {

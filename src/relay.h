@@ -39,6 +39,9 @@ class Relay {
   // it is forwarded with hops + 1 unless it has reached its hop limit.
   Verdict Accept(const Message& message);
 
+  // Hint: a message with this ID will be accepted soon.
+  void Prefetch(const MessageId& id) const { seen_.Prefetch(id); }
+
   const RelayCounters& counters() const { return counters_; }
   const DedupRing& seen() const { return seen_; }
   uint64_t node_id() const { return node_id_; }
