@@ -12,7 +12,7 @@ const char kUsageText[] =
     "                 [--no-listen] [--relay] [--seen n]\n"
     "\n"
     "  -l, --listen [HOST:]PORT  listen there (default 0.0.0.0:55555, or one of\n"
-    "                            the next 99 ports if it is busy)\n"
+    "                            the next 100 ports if it is busy)\n"
     "      --no-listen           make outbound connections only\n"
     "  -c, --connect HOST:PORT   connect at start-up (repeatable)\n"
     "  -n, --nick NAME           name shown with your messages (default $USER)\n"

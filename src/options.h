@@ -18,7 +18,7 @@ struct Endpoint {
 };
 
 constexpr uint16_t kDefaultPort = 55555;
-constexpr int kDefaultPortTries = 100;  // the default port and the next 99
+constexpr int kDefaultPortTries = 101;  // the default port and the next 100
 constexpr int kDefaultHops = 64;
 constexpr size_t kDefaultSeen = 65536;
 constexpr size_t kDefaultMaxSize = 65536;
