@@ -73,7 +73,7 @@ class Node {
   void ProcessFrames(Peer* p);
   void PrefetchNext(const uint8_t* next, size_t size) const;
   void OnHello(Peer* p, uint64_t node_id, std::string_view nick);
-  void OnMessage(Peer* p, const Message& m, const uint8_t* frame, size_t frame_size);
+  void OnMessage(Peer* p, const Message& m, uint8_t* frame, size_t frame_size);
   void Enqueue(Peer* p, const uint8_t* bytes, size_t size);
   void FlushPeer(Peer* p);
   void ClosePeer(Peer* p, const std::string& why, int level);
@@ -123,7 +123,7 @@ class Node {
   uint64_t stdout_dropped_reported_ = 0;
   uint64_t stdout_report_ms_ = 0;
 
-  Buffer scratch_;  // one encoded frame on its way to several peers
+  Buffer scratch_;  // one own message, encoded once for every peer
   std::vector<uint8_t> read_buffer_;
   std::vector<net::PollEntry> poll_;
   std::vector<std::pair<Slot, Peer*>> poll_owner_;

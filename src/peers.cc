@@ -235,7 +235,7 @@ void Node::OnHello(Peer* p, uint64_t node_id, std::string_view nick) {
   }
 }
 
-void Node::OnMessage(Peer* from, const Message& m, const uint8_t* frame, size_t frame_size) {
+void Node::OnMessage(Peer* from, const Message& m, uint8_t* frame, size_t frame_size) {
   Verdict v = relay_.Accept(m);
   if (v.duplicate) return;
   if (m.hops == 1 && GetU64(m.id.bytes) == from->node_id && m.nick != from->nick) {
@@ -243,14 +243,13 @@ void Node::OnMessage(Peer* from, const Message& m, const uint8_t* frame, size_t 
   }
   PrintMessage(m);
   if (!v.forward) return;
-  // Encode once: the received frame with the next hop count, copied as is to
+  // Encode once: the received frame itself, its hop count raised in place in
+  // the input buffer (the frame is consumed right after), copied as is to
   // every other live peer.
-  scratch_.Clear();
-  scratch_.Append(frame, frame_size);
-  scratch_.data()[kFrameHeaderBytes + kHopsOffset] = v.forward_hops;
+  frame[kFrameHeaderBytes + kHopsOffset] = v.forward_hops;
   for (const auto& q : peers_) {
     if (q.get() == from || q->closing || q->state != Peer::State::kLive) continue;
-    Enqueue(q.get(), scratch_.data(), scratch_.size());
+    Enqueue(q.get(), frame, frame_size);
   }
 }
 
