@@ -15,7 +15,10 @@ const char* StateName(const Peer& p) {
   switch (p.state) {
     case Peer::State::kConnecting: return "connecting";
     case Peer::State::kHandshake: return "handshake";
-    case Peer::State::kLive: return p.outbound ? "outbound" : "inbound";
+    case Peer::State::kLive:
+      if (p.retiring) return "closing";
+      return p.outbound ? "outbound" : "inbound";
+    case Peer::State::kRefusing: return "refused";
   }
   return "?";
 }
@@ -65,7 +68,7 @@ void Node::HandleLine(const LineEvent& e) {
       if (!ParseEndpoint(c.arg, false, &endpoint, &error) || endpoint.port == 0) {
         Say(kError, "/connect: %s", error.empty() ? "port 0 cannot be connected to" : error.c_str());
       } else {
-        StartConnect(endpoint);
+        AddTarget(endpoint);
       }
       break;
     }
@@ -107,7 +110,7 @@ void Node::SendText(std::string_view text) {
   scratch_.Clear();
   AppendMessage(m, &scratch_);
   for (const auto& q : peers_) {
-    if (q->closing || q->state != Peer::State::kLive) continue;
+    if (!q->Sendable()) continue;
     Enqueue(q.get(), scratch_.data(), scratch_.size());
   }
 }
@@ -140,11 +143,18 @@ void Node::FlushStdout() {
 }
 
 void Node::ShowPeers() {
-  fprintf(stderr, "peers: %zu connected\n", LivePeers());
+  fprintf(stderr, "peers: %zu connected, %zu addresses known\n", LivePeers(), book_.size());
   for (const auto& p : peers_) {
-    if (p->closing) continue;
+    if (p->closing || p->state == Peer::State::kRefusing) continue;
     fprintf(stderr, "  %s %s %s\n", p->label.c_str(),
             p->nick.empty() ? "-" : TerminalSafe(p->nick).c_str(), StateName(*p));
+  }
+  // -c and /connect addresses waiting for their next attempt.
+  for (const Target& t : targets_) {
+    if (t.peer != nullptr || t.self || (t.node_id != 0 && NodeConnected(t.node_id))) continue;
+    uint64_t wait = t.retry_at > now_ ? t.retry_at - now_ : 0;
+    fprintf(stderr, "  %s - retrying in %.1f s after %u failures\n", t.text.c_str(),
+            static_cast<double>(wait) / 1000, t.failures);
   }
 }
 
@@ -152,12 +162,16 @@ void Node::ShowStats() {
   const RelayCounters& c = relay_.counters();
   fprintf(stderr,
           "stats: sent=%llu received=%llu duplicates=%llu bytes_in=%llu bytes_out=%llu "
-          "peers=%zu stdout_dropped=%llu seen=%zu/%zu evicted=%llu\n",
+          "peers=%zu stdout_dropped=%llu seen=%zu/%zu evicted=%llu known=%zu attempts=%llu "
+          "failures=%llu reconnects=%llu refused=%llu\n",
           static_cast<unsigned long long>(c.sent), static_cast<unsigned long long>(c.received),
           static_cast<unsigned long long>(c.duplicates),
           static_cast<unsigned long long>(bytes_in_), static_cast<unsigned long long>(bytes_out_),
           LivePeers(), static_cast<unsigned long long>(stdout_dropped_), relay_.seen().size(),
-          relay_.seen().capacity(), static_cast<unsigned long long>(relay_.seen().evictions()));
+          relay_.seen().capacity(), static_cast<unsigned long long>(relay_.seen().evictions()),
+          book_.size(), static_cast<unsigned long long>(dial_attempts_),
+          static_cast<unsigned long long>(dial_failures_),
+          static_cast<unsigned long long>(reconnects_), static_cast<unsigned long long>(refused_));
 }
 
 }  // namespace floodchat

@@ -77,6 +77,11 @@ bool ParseHello(const Frame& frame, Hello* hello, const char** why) {
   }
   hello->nick = std::string_view(
       reinterpret_cast<const char*>(p + kHelloFixedBytes), nick_len);
+  size_t extension = n - kHelloFixedBytes - nick_len;
+  const uint8_t* ext = p + kHelloFixedBytes + nick_len;
+  hello->listen_port = extension >= kListenPortBytes
+                           ? static_cast<uint16_t>((ext[0] << 8) | ext[1])
+                           : 0;
   return true;
 }
 
@@ -109,8 +114,8 @@ bool ParseMessage(const Frame& frame, Message* message, const char** why) {
   return true;
 }
 
-void AppendHello(uint64_t node_id, std::string_view nick, Buffer* out) {
-  size_t length = kTypeBytes + kHelloFixedBytes + nick.size();
+void AppendHello(uint64_t node_id, std::string_view nick, uint16_t listen_port, Buffer* out) {
+  size_t length = kTypeBytes + kHelloFixedBytes + nick.size() + kListenPortBytes;
   uint8_t* p = out->Reserve(kLengthBytes + length);
   PutU32(p, static_cast<uint32_t>(length));
   p[kLengthBytes] = kTypeHello;
@@ -120,6 +125,8 @@ void AppendHello(uint64_t node_id, std::string_view nick, Buffer* out) {
   PutU64(p + kMagicBytes + 1, node_id);
   p[kHelloFixedBytes - kNickLenBytes] = static_cast<uint8_t>(nick.size());
   memcpy(p + kHelloFixedBytes, nick.data(), nick.size());
+  p[kHelloFixedBytes + nick.size()] = static_cast<uint8_t>(listen_port >> 8);
+  p[kHelloFixedBytes + nick.size() + 1] = static_cast<uint8_t>(listen_port);
   out->Commit(kLengthBytes + length);
 }
 
@@ -136,6 +143,79 @@ void AppendMessage(const Message& m, Buffer* out) {
   p += kMessageFixedBytes;
   memcpy(p, m.nick.data(), m.nick.size());
   if (!m.text.empty()) memcpy(p + m.nick.size(), m.text.data(), m.text.size());
+  out->Commit(kLengthBytes + length);
+}
+
+namespace {
+
+constexpr size_t kAddressesFixedBytes = 2;  // flags, count
+
+size_t AddressWireBytes(uint8_t family) { return 1 + (family == 4 ? 4 : 16) + 2; }
+
+}  // namespace
+
+bool ParseAddresses(const Frame& frame, AddressList* list, const char** why) {
+  const uint8_t* p = frame.payload;
+  size_t n = frame.payload_size;
+  if (n < kAddressesFixedBytes) {
+    *why = "short address list";
+    return false;
+  }
+  list->flags = p[0];
+  list->count = p[1];
+  if (list->count > kMaxAddressesPerFrame) {
+    *why = "too many addresses in a list";
+    return false;
+  }
+  size_t at = kAddressesFixedBytes;
+  for (size_t i = 0; i < list->count; ++i) {
+    if (at >= n) {
+      *why = "short address list";
+      return false;
+    }
+    uint8_t family = p[at];
+    if (family != 4 && family != 6) {
+      *why = "unknown address family";
+      return false;
+    }
+    if (n - at < AddressWireBytes(family)) {
+      *why = "short address list";
+      return false;
+    }
+    PeerAddress& a = list->addresses[i];
+    a = PeerAddress();
+    a.family = family;
+    memcpy(a.ip, p + at + 1, a.ip_size());
+    const uint8_t* port = p + at + 1 + a.ip_size();
+    a.port = static_cast<uint16_t>((port[0] << 8) | port[1]);
+    at += AddressWireBytes(family);
+  }
+  if (at != n) {
+    *why = "bytes after an address list";
+    return false;
+  }
+  return true;
+}
+
+void AppendAddresses(uint8_t type, uint8_t flags, const PeerAddress* addresses, size_t count,
+                     Buffer* out) {
+  size_t length = kTypeBytes + kAddressesFixedBytes;
+  for (size_t i = 0; i < count; ++i) length += AddressWireBytes(addresses[i].family);
+  uint8_t* p = out->Reserve(kLengthBytes + length);
+  PutU32(p, static_cast<uint32_t>(length));
+  p[kLengthBytes] = type;
+  p += kFrameHeaderBytes;
+  p[0] = flags;
+  p[1] = static_cast<uint8_t>(count);
+  p += kAddressesFixedBytes;
+  for (size_t i = 0; i < count; ++i) {
+    const PeerAddress& a = addresses[i];
+    p[0] = a.family;
+    memcpy(p + 1, a.ip, a.ip_size());
+    p[1 + a.ip_size()] = static_cast<uint8_t>(a.port >> 8);
+    p[2 + a.ip_size()] = static_cast<uint8_t>(a.port);
+    p += AddressWireBytes(a.family);
+  }
   out->Commit(kLengthBytes + length);
 }
 

@@ -6,13 +6,21 @@
 // are big-endian. The first frame in each direction is a hello; after that any
 // frame type may follow, and types this version does not know are skipped.
 //
-//   hello   := magic:"FLCH"  version:u8  node_id:u64be  nick_len:u8  nick
-//              [extension bytes, ignored by this version]
-//   message := id:16 bytes  hops:u8  hop_limit:u8  nick_len:u8  nick  text
+//   hello     := magic:"FLCH"  version:u8  node_id:u64be  nick_len:u8  nick
+//                [listen_port:u16be  [more extension bytes, ignored]]
+//   message   := id:16 bytes  hops:u8  hop_limit:u8  nick_len:u8  nick  text
+//   addresses := flags:u8  count:u8  address[count]
+//   full      := the same payload as addresses
+//   address   := family:u8 (4 or 6)  ip:4 or 16 bytes  port:u16be
 //
 // `hops` is the number of links the message has crossed when it arrives
 // (1 at the origin's neighbours); `text` runs to the end of the frame and may
-// hold any bytes. The man page's PROTOCOL section is written from this file.
+// hold any bytes. `listen_port` is the port the sender accepts connections
+// on (0 or absent: none); the receiver pairs it with the IP it sees the
+// connection come from. An addresses frame offers other nodes to connect to;
+// flag bit 0 asks the receiver to answer with its own. A node that refuses a
+// connection because it is full sends a full frame instead of its hello, then
+// closes. The man page's PROTOCOL section is written from this file.
 #ifndef FLOODCHAT_FRAME_H_
 #define FLOODCHAT_FRAME_H_
 
@@ -21,6 +29,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "address.h"
 #include "buffer.h"
 
 namespace floodchat {
@@ -31,6 +40,8 @@ constexpr size_t kFrameHeaderBytes = kLengthBytes + kTypeBytes;
 
 constexpr uint8_t kTypeHello = 0x01;
 constexpr uint8_t kTypeMessage = 0x02;
+constexpr uint8_t kTypeAddresses = 0x03;
+constexpr uint8_t kTypeFull = 0x04;
 
 constexpr uint8_t kHelloMagic[4] = {'F', 'L', 'C', 'H'};
 constexpr uint8_t kProtocolVersion = 1;
@@ -48,6 +59,10 @@ constexpr size_t kMessageFixedBytes =
     kMessageIdBytes + 1 /* hops */ + 1 /* hop_limit */ + kNickLenBytes;
 
 constexpr size_t kMaxNickBytes = 32;
+
+constexpr size_t kListenPortBytes = 2;
+constexpr uint8_t kAddressesAsk = 0x01;  // flags: "send me yours"
+constexpr size_t kMaxAddressesPerFrame = 16;
 
 // The largest `length` field accepted for a given largest message text.
 // Anything longer is refused as soon as its 4-byte header arrives, before any
@@ -71,6 +86,13 @@ struct Hello {
   uint8_t version = kProtocolVersion;
   uint64_t node_id = 0;
   std::string_view nick;  // points into the decoded frame
+  uint16_t listen_port = 0;  // 0: the sender does not listen (or did not say)
+};
+
+struct AddressList {
+  uint8_t flags = 0;
+  size_t count = 0;
+  PeerAddress addresses[kMaxAddressesPerFrame];
 };
 
 struct Message {
@@ -103,11 +125,18 @@ DecodeStatus DecodeFrame(const uint8_t* data, size_t size, size_t max_length,
 // a nick of the wrong length or a hop count out of range.
 bool ParseHello(const Frame& frame, Hello* hello, const char** why);
 bool ParseMessage(const Frame& frame, Message* message, const char** why);
+// For kTypeAddresses and kTypeFull: false and *why on a short or overlong
+// payload, more than kMaxAddressesPerFrame addresses or an unknown family.
+bool ParseAddresses(const Frame& frame, AddressList* list, const char** why);
 
 // Encoders append one whole frame to `out`. The caller keeps nick within
 // kMaxNickBytes; text may be any bytes.
-void AppendHello(uint64_t node_id, std::string_view nick, Buffer* out);
+void AppendHello(uint64_t node_id, std::string_view nick, uint16_t listen_port, Buffer* out);
 void AppendMessage(const Message& message, Buffer* out);
+// `type` is kTypeAddresses or kTypeFull; count is at most
+// kMaxAddressesPerFrame and every address has family 4 or 6.
+void AppendAddresses(uint8_t type, uint8_t flags, const PeerAddress* addresses, size_t count,
+                     Buffer* out);
 
 // The big-endian helpers the codec is written with, exposed for tests.
 void PutU32(uint8_t* p, uint32_t v);

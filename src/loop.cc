@@ -42,14 +42,14 @@ void Node::Say(int level, const char* format, ...) {
 size_t Node::LivePeers() const {
   size_t n = 0;
   for (const auto& p : peers_)
-    if (p->state == Peer::State::kLive && !p->closing) ++n;
+    if (p->Sendable()) ++n;
   return n;
 }
 
 // ---- start-up ---------------------------------------------------------------
 
 bool Node::Start() {
-  uint64_t seeds[4];
+  uint64_t seeds[5];
   if (!net::RandomBytes(seeds, sizeof seeds)) {
     Say(kError, "random source: unavailable");
     return false;
@@ -58,11 +58,12 @@ bool Node::Start() {
     Say(kError, "--seen %zu: cannot allocate the table", options_.seen);
     return false;
   }
+  rng_ = Rng(seeds[4]);
   max_frame_ = MaxFrameLength(options_.max_size);
   read_buffer_.resize(limits_.stdin_chunk);
   if (options_.listen && !StartListening()) return false;
   now_ = net::NowMs();
-  for (const Endpoint& e : options_.connect) StartConnect(e);
+  for (const Endpoint& e : options_.connect) AddTarget(e);
   if (options_.relay) stdin_open_ = false;
   return true;
 }
@@ -95,7 +96,11 @@ bool Node::StartListening() {
   }
   net::Address local;
   std::string shown = EndpointText(at);
-  if (net::LocalAddress(listener_, &local)) shown = net::AddressText(local);
+  if (net::LocalAddress(listener_, &local)) {
+    shown = net::AddressText(local);
+    PeerAddress mine;
+    if (net::ToPeerAddress(local, &mine)) listen_port_ = mine.port;
+  }
   // Always printed, even with -q: scripts and tests read the port from it.
   fprintf(stderr, "floodchat: listening on %s\n", shown.c_str());
   return true;
@@ -173,8 +178,9 @@ bool Node::InputPaused() const {
 
 int Node::PollTimeout() const {
   uint64_t wake = now_ + 1000;
+  if (next_maintain_ < wake) wake = next_maintain_;
   for (const auto& p : peers_) {
-    if (p->state != Peer::State::kLive && p->deadline < wake) wake = p->deadline;
+    if ((p->state != Peer::State::kLive || p->retiring) && p->deadline < wake) wake = p->deadline;
     if (p->backlog_since != 0 && p->backlog_since + limits_.stall_ms < wake)
       wake = p->backlog_since + limits_.stall_ms;
   }
@@ -191,8 +197,14 @@ int Node::PollTimeout() const {
 
 void Node::CheckTimers() {
   for (auto& p : peers_) {
-    if (p->closing || p->state == Peer::State::kLive || now_ < p->deadline) continue;
-    if (p->state == Peer::State::kConnecting) {
+    if (p->closing || now_ < p->deadline) continue;
+    if (p->state == Peer::State::kLive) {
+      if (p->retiring) ClosePeer(p.get(), "", kDebug);  // it did not close in time
+      continue;
+    }
+    if (p->state == Peer::State::kRefusing) {
+      ClosePeer(p.get(), "", kDebug);
+    } else if (p->state == Peer::State::kConnecting) {
       p->last_error = "timed out";
       TryNextAddress(p.get());
     } else {
@@ -222,6 +234,7 @@ int Node::Run() {
     now_ = net::NowMs();
     if (net::StopRequested()) BeginDrain();
     if (draining_ && DrainStep()) break;
+    if (now_ >= next_maintain_) Maintain();
     Reap();
 
     bool paused = InputPaused();
@@ -244,7 +257,7 @@ int Node::Run() {
     for (auto& p : peers_) {
       bool connecting = p->state == Peer::State::kConnecting;
       bool live = p->state == Peer::State::kLive;
-      bool read = !connecting && (!live || !paused || p->write_shut);
+      bool read = !connecting && (!live || !paused || p->write_shut || p->retiring);
       bool write = connecting || !p->out.empty();
       add(Slot::kPeer, p.get(), p->socket, read, write);
     }
@@ -284,7 +297,16 @@ int Node::Run() {
           break;
       }
     }
-    for (auto& p : peers_) FlushPeer(p.get());
+    for (auto& p : peers_) {
+      FlushPeer(p.get());
+      // A retired or refused connection is shut for sending once its queue
+      // is out; it closes when the other end has read it and closed too.
+      bool ending = p->retiring || p->state == Peer::State::kRefusing;
+      if (ending && !p->closing && !p->write_shut && p->out.empty()) {
+        net::ShutdownWrite(p->socket);
+        p->write_shut = true;
+      }
+    }
     FlushStdout();
     CheckTimers();
   }

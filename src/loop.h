@@ -16,6 +16,7 @@
 
 #include "buffer.h"
 #include "lines.h"
+#include "mesh.h"
 #include "net.h"
 #include "options.h"
 #include "relay.h"
@@ -31,7 +32,8 @@ struct Limits {
   uint64_t stall_ms = 1000;  // a queue above queue_soft this long stops pausing input
   size_t stdout_max = 4 * 1024 * 1024;   // pending stdout bytes before lines are dropped
   size_t pending_max = 1024 * 1024;      // queued own messages before stdin pauses
-  size_t max_peers = 64;                 // connections of all kinds
+  size_t max_refusing = 16;  // inbound connections being refused at once; more are just closed
+  uint64_t refuse_linger_ms = 2000;  // time a refused connection gets to read the full frame
   uint64_t connect_ms = 10000;
   uint64_t handshake_ms = 10000;
   uint64_t drain_ms = 5000;  // at exit, time to flush queues and for peers to close
@@ -62,17 +64,47 @@ class Node {
   // Larger ones (after a long backlog or a huge frame) are given back.
   static constexpr size_t kKeepBufferBytes = 2 * 1024 * 1024;
 
+  // A -c or /connect address: the node keeps a connection to it, retrying
+  // with backoff for as long as it runs.
+  struct Target {
+    Endpoint endpoint;
+    std::string text;      // HOST:PORT as the user wrote it
+    Peer* peer = nullptr;  // the attempt or connection serving it
+    uint64_t node_id = 0;  // the node it led to last
+    bool self = false;     // it leads to this node: never dialled again
+    uint32_t failures = 0;
+    uint64_t retry_at = 0;
+  };
+
   bool Start();
   bool StartListening();
-  void StartConnect(const Endpoint& endpoint);
+  void AddTarget(const Endpoint& endpoint);
+  Peer* Dial(std::vector<net::Address> addresses, const std::string& label);
+  void DialTarget(size_t index);
+  void DialFromBook(const PeerAddress& address);
   void TryNextAddress(Peer* p);
   void OnConnected(Peer* p);
   void AcceptAll();
+  void Refuse(net::Socket s, const net::Address& from);
+
+  // The mesh (dial.cc): keeping --peers connections, answering and sending
+  // address samples, and what a connection's end teaches the book.
+  void Maintain();
+  bool WantsConnections() const;
+  size_t OpenConnections() const;
+  bool NodeConnected(uint64_t node_id) const;
+  void SendAddresses(Peer* p, uint8_t flags);
+  void OnAddresses(Peer* p, const AddressList& list);
+  void OnFull(Peer* p, const AddressList& list);
+  bool ResolveDuplicate(Peer* p, uint64_t node_id);
+  void Retire(Peer* p, const Peer& kept);
+  void Detach(Peer* p);
+  std::string BookText(const PeerAddress& a) const;
 
   void ReadPeer(Peer* p);
   void ProcessFrames(Peer* p);
   void PrefetchNext(const uint8_t* next, size_t size) const;
-  void OnHello(Peer* p, uint64_t node_id, std::string_view nick);
+  void OnHello(Peer* p, const Hello& hello);
   void OnMessage(Peer* p, const Message& m, uint8_t* frame, size_t frame_size);
   void Enqueue(Peer* p, const uint8_t* bytes, size_t size);
   void FlushPeer(Peer* p);
@@ -110,6 +142,19 @@ class Node {
   uint64_t accept_resume_ = 0;  // accept() failed: poll the listener again then
   uint64_t accept_error_reported_ = 0;
   std::vector<std::unique_ptr<Peer>> peers_;
+  uint16_t listen_port_ = 0;  // told to peers in the hello; 0 with --no-listen
+
+  std::vector<Target> targets_;
+  AddressBook book_;
+  Rng rng_;
+  uint64_t next_maintain_ = 0;
+  uint64_t next_gossip_ = 0;
+  uint64_t next_ask_ = 0;
+  uint64_t refusals_reported_at_ = 0;
+  uint64_t dial_attempts_ = 0;
+  uint64_t dial_failures_ = 0;
+  uint64_t reconnects_ = 0;
+  uint64_t refused_ = 0;
 
   bool stdin_open_ = true;
   LineSplitter lines_;

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "address.h"
+
 namespace floodchat {
 namespace net {
 
@@ -46,6 +48,10 @@ bool Resolve(const std::string& host, uint16_t port, bool passive,
              std::vector<Address>* out, std::string* error);
 // Numeric "a.b.c.d:port" or "[v6]:port".
 std::string AddressText(const Address& address);
+// Between socket addresses and the mesh's plain form. An IPv4-mapped IPv6
+// address becomes IPv4. False for anything that is not IPv4 or IPv6.
+bool ToPeerAddress(const Address& address, PeerAddress* out);
+Address FromPeerAddress(const PeerAddress& address);
 
 // A non-blocking listening socket. *in_use is set when the port is taken.
 Socket Listen(const Address& address, bool* in_use, std::string* error);

@@ -171,6 +171,52 @@ std::string AddressText(const Address& a) {
   return "?";
 }
 
+bool ToPeerAddress(const Address& a, PeerAddress* out) {
+  static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  const sockaddr* sa = AsSockaddr(a);
+  *out = PeerAddress();
+  if (sa->sa_family == AF_INET) {
+    const sockaddr_in* in = reinterpret_cast<const sockaddr_in*>(sa);
+    out->family = 4;
+    memcpy(out->ip, &in->sin_addr, 4);
+    out->port = ntohs(in->sin_port);
+    return true;
+  }
+  if (sa->sa_family == AF_INET6) {
+    const sockaddr_in6* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    const uint8_t* ip = reinterpret_cast<const uint8_t*>(&in6->sin6_addr);
+    if (memcmp(ip, kMapped, sizeof kMapped) == 0) {
+      out->family = 4;
+      memcpy(out->ip, ip + 12, 4);
+    } else {
+      out->family = 6;
+      memcpy(out->ip, ip, 16);
+    }
+    out->port = ntohs(in6->sin6_port);
+    return true;
+  }
+  return false;
+}
+
+Address FromPeerAddress(const PeerAddress& p) {
+  Address a;
+  memset(a.bytes, 0, sizeof a.bytes);
+  if (p.family == 4) {
+    sockaddr_in* in = reinterpret_cast<sockaddr_in*>(a.bytes);
+    in->sin_family = AF_INET;
+    memcpy(&in->sin_addr, p.ip, 4);
+    in->sin_port = htons(p.port);
+    a.size = sizeof(sockaddr_in);
+  } else {
+    sockaddr_in6* in6 = reinterpret_cast<sockaddr_in6*>(a.bytes);
+    in6->sin6_family = AF_INET6;
+    memcpy(&in6->sin6_addr, p.ip, 16);
+    in6->sin6_port = htons(p.port);
+    a.size = sizeof(sockaddr_in6);
+  }
+  return a;
+}
+
 Socket Listen(const Address& address, bool* in_use, std::string* error) {
   *in_use = false;
   const sockaddr* sa = AsSockaddr(address);

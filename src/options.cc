@@ -8,13 +8,17 @@ namespace floodchat {
 
 const char kUsageText[] =
     "usage: floodchat [-hqrVv] [-c host:port] [-f chat | text | json]\n"
-    "                 [-l [host:]port] [-n nick] [--hops n] [--max-size bytes]\n"
-    "                 [--no-listen] [--relay] [--seen n]\n"
+    "                 [-l [host:]port] [-n nick] [--hops n] [--max-peers n]\n"
+    "                 [--max-size bytes] [--no-listen] [--peers n] [--relay]\n"
+    "                 [--seen n]\n"
     "\n"
     "  -l, --listen [HOST:]PORT  listen there (default 0.0.0.0:55555, or one of\n"
     "                            the next 100 ports if it is busy)\n"
     "      --no-listen           make outbound connections only\n"
-    "  -c, --connect HOST:PORT   connect at start-up (repeatable)\n"
+    "  -c, --connect HOST:PORT   keep a connection to that node (repeatable)\n"
+    "      --peers N             connections to keep open, dialling known nodes\n"
+    "                            (default 5; 0: only -c and /connect)\n"
+    "      --max-peers N         most connections; more are refused (default 32)\n"
     "  -n, --nick NAME           name shown with your messages (default $USER)\n"
     "  -f, --format FORMAT       stdout format: chat (NICK: TEXT), text, json\n"
     "  -r, --raw                 every stdin line is a message, no /commands\n"
@@ -75,7 +79,8 @@ const Spec kSpecs[] = {
     {'n', "nick", true},     {'f', "format", true},   {'r', "raw", false},
     {0, "relay", false},     {0, "hops", true},       {0, "seen", true},
     {0, "max-size", true},   {'q', "quiet", false},   {'v', "verbose", false},
-    {'h', "help", false},    {'V', "version", false},
+    {'h', "help", false},    {'V', "version", false}, {0, "peers", true},
+    {0, "max-peers", true},
 };
 
 const Spec* FindLong(std::string_view name) {
@@ -156,6 +161,8 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, const char* env_use
                           Options* o, std::string* error) {
   bool no_listen = false;
   bool nick_given = false;
+  bool peers_given = false;
+  bool max_peers_given = false;
   ParseOutcome outcome = ParseOutcome::kRun;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -287,6 +294,14 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, const char* env_use
         if (!ParseRange(item.shown, v, 1, kMaxMaxSize, &n, error))
           return ParseOutcome::kUsageError;
         o->max_size = static_cast<size_t>(n);
+      } else if (name == "peers") {
+        if (!ParseRange(item.shown, v, 0, kMaxMaxPeers, &n, error)) return ParseOutcome::kUsageError;
+        o->peers = static_cast<size_t>(n);
+        peers_given = true;
+      } else if (name == "max-peers") {
+        if (!ParseRange(item.shown, v, 1, kMaxMaxPeers, &n, error)) return ParseOutcome::kUsageError;
+        o->max_peers = static_cast<size_t>(n);
+        max_peers_given = true;
       } else if (name == "quiet") {
         o->verbosity = 0;
       } else if (name == "verbose") {
@@ -304,6 +319,16 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, const char* env_use
     return ParseOutcome::kUsageError;
   }
   if (no_listen) o->listen = false;
+  if (o->peers > o->max_peers) {
+    if (peers_given && max_peers_given) {
+      *error = "--peers: " + std::to_string(o->peers) + ": more than --max-peers " +
+               std::to_string(o->max_peers);
+      return ParseOutcome::kUsageError;
+    }
+    // Only one of them was given: the other default gives way.
+    if (peers_given) o->max_peers = o->peers;
+    else o->peers = o->max_peers;
+  }
   if (!o->listen && o->relay && o->connect.empty()) {
     *error = "--relay: with --no-listen it needs at least one -c";
     return ParseOutcome::kUsageError;

@@ -23,6 +23,9 @@ constexpr int kDefaultHops = 64;
 constexpr size_t kDefaultSeen = 65536;
 constexpr size_t kDefaultMaxSize = 65536;
 constexpr size_t kMaxMaxSize = size_t{16} << 20;
+constexpr size_t kDefaultPeers = 5;
+constexpr size_t kDefaultMaxPeers = 32;
+constexpr size_t kMaxMaxPeers = 1000;
 
 struct Options {
   bool listen = true;
@@ -36,6 +39,8 @@ struct Options {
   int hops = kDefaultHops;
   size_t seen = kDefaultSeen;
   size_t max_size = kDefaultMaxSize;
+  size_t peers = kDefaultPeers;          // connections kept open; 0: no automatic dialling
+  size_t max_peers = kDefaultMaxPeers;   // connections of all kinds; more inbound are refused
   int verbosity = 1;  // 0 quiet, 1 normal, 2 verbose
 };
 

@@ -6,22 +6,37 @@
 #include <string>
 #include <vector>
 
+#include "address.h"
 #include "buffer.h"
 #include "net.h"
 
 namespace floodchat {
 
 struct Peer {
-  enum class State { kConnecting, kHandshake, kLive };
+  // kRefusing: an inbound connection over --max-peers, being sent a full
+  // frame before it is closed.
+  enum class State { kConnecting, kHandshake, kLive, kRefusing };
+  // How a connection that never went live, or stopped being used, ended;
+  // decides what the address book and a -c target learn from it.
+  enum class End { kNormal, kSelf, kDuplicate, kFull };
 
   net::Socket socket = net::kNoSocket;
   State state = State::kConnecting;
   bool outbound = false;
   std::string label;   // numeric address, or what -c named until connected
-  std::string target;  // outbound: HOST:PORT as the user wrote it
+  std::string target_text;  // outbound: what was dialled, as the user wrote it
   std::vector<net::Address> addresses;  // outbound: left to try
   size_t next_address = 0;
   std::string last_error;
+  int target = -1;         // outbound for a -c or /connect: its index in the node's targets
+  bool from_book = false;  // outbound to an address chosen from the address book
+  // The address this connection stands for in the book: the one dialled, or
+  // for an inbound peer the IP it came from with the port its hello gave.
+  PeerAddress address;
+  net::Address remote;    // inbound: where it came from
+  bool in_book = false;   // counted as a connection of `address` in the book
+  bool detached = false;  // the book and targets no longer count it
+  End end = End::kNormal;
 
   uint64_t node_id = 0;
   std::string nick;  // as the peer sent it: show it through Who()
@@ -31,6 +46,14 @@ struct Peer {
   uint64_t backlog_since = 0;  // when `out` went over queue_soft; 0 if not over
   bool write_shut = false;
   bool closing = false;
+  // A duplicate of another connection to the same node: nothing new is sent
+  // on it; its queue is flushed, its sending side shut, and what still
+  // arrives is read until the peer closes too, so nothing in flight is lost.
+  bool retiring = false;
+  uint64_t answered_at = 0;  // when its last request for addresses was answered
+
+  // A live connection that new messages are sent on.
+  bool Sendable() const { return state == State::kLive && !closing && !retiring; }
 };
 
 }  // namespace floodchat

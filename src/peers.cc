@@ -18,30 +18,75 @@ constexpr uint64_t kAcceptPauseMs = 100;
 
 // ---- connections --------------------------------------------------------------
 
-void Node::StartConnect(const Endpoint& endpoint) {
-  std::string target = EndpointText(endpoint);
-  if (peers_.size() >= limits_.max_peers) {
-    Say(kError, "connect to %s: already %zu connections", target.c_str(), peers_.size());
+void Node::AddTarget(const Endpoint& endpoint) {
+  std::string text = EndpointText(endpoint);
+  for (const Target& t : targets_) {
+    if (t.text == text) {
+      Say(kInfo, "%s: already kept connected", text.c_str());
+      return;
+    }
+  }
+  Target t;
+  t.endpoint = endpoint;
+  t.text = text;
+  targets_.push_back(t);
+  DialTarget(targets_.size() - 1);
+}
+
+// Dials a -c or /connect address now. Name resolution blocks the loop for as
+// long as the resolver takes; the man page says so. Numeric addresses return
+// at once.
+void Node::DialTarget(size_t index) {
+  Target& t = targets_[index];
+  if (OpenConnections() >= options_.max_peers) {
+    // Not a failure of the address: try again once a slot is free.
+    t.retry_at = now_ + BackoffMs(1, &rng_);
+    Say(kDebug, "connect to %s: waiting: already %zu connections", t.text.c_str(),
+        OpenConnections());
     return;
   }
-  auto p = std::make_unique<Peer>();
+  ++dial_attempts_;
+  std::vector<net::Address> addresses;
   std::string error;
-  // Name resolution blocks the loop for as long as the resolver takes; the
-  // man page says so. Numeric addresses return at once.
-  if (!net::Resolve(endpoint.host, endpoint.port, false, &p->addresses, &error)) {
-    Say(kError, "connect to %s: %s", target.c_str(), error.c_str());
+  if (!net::Resolve(t.endpoint.host, t.endpoint.port, false, &addresses, &error)) {
+    ++dial_failures_;
+    ++t.failures;
+    uint64_t wait = BackoffMs(t.failures, &rng_);
+    t.retry_at = now_ + wait;
+    Say(t.failures == 1 ? kError : kDebug, "connect to %s: %s; retrying in %.1f s", t.text.c_str(),
+        error.c_str(), static_cast<double>(wait) / 1000);
     return;
   }
+  Peer* p = Dial(std::move(addresses), t.text);
+  p->target = static_cast<int>(index);
+  t.peer = p;
+  TryNextAddress(p);
+}
+
+void Node::DialFromBook(const PeerAddress& address) {
+  ++dial_attempts_;
+  book_.DialStarted(address, now_);
+  Peer* p = Dial({net::FromPeerAddress(address)}, BookText(address));
+  p->from_book = true;
+  p->address = address;
+  Say(kDebug, "%s: dialling a known address", p->label.c_str());
+  TryNextAddress(p);
+}
+
+Peer* Node::Dial(std::vector<net::Address> addresses, const std::string& label) {
+  auto p = std::make_unique<Peer>();
+  p->addresses = std::move(addresses);
   p->outbound = true;
-  p->target = target;
-  p->label = target;
+  p->target_text = label;
+  p->label = label;
   Peer* raw = p.get();
   peers_.push_back(std::move(p));
-  TryNextAddress(raw);
+  return raw;
 }
 
 // Tries the outbound peer's remaining addresses in resolver order until one
-// connects or is in progress; closes the peer when none is left.
+// connects or is in progress; closes the peer when none is left (Detach then
+// reports the failure).
 void Node::TryNextAddress(Peer* p) {
   while (p->next_address < p->addresses.size()) {
     const net::Address& a = p->addresses[p->next_address++];
@@ -60,16 +105,19 @@ void Node::TryNextAddress(Peer* p) {
     }
     p->last_error = error;
   }
-  Say(kError, "connect to %s: %s", p->target.c_str(),
-      p->last_error.empty() ? "failed" : p->last_error.c_str());
+  if (p->last_error.empty()) p->last_error = "failed";
   ClosePeer(p, "", kDebug);
 }
 
 void Node::OnConnected(Peer* p) {
-  if (p->outbound) p->label = net::AddressText(p->addresses[p->next_address - 1]);
+  if (p->outbound) {
+    const net::Address& used = p->addresses[p->next_address - 1];
+    p->label = net::AddressText(used);
+    if (p->address.family == 0) net::ToPeerAddress(used, &p->address);
+  }
   p->state = Peer::State::kHandshake;
   p->deadline = now_ + limits_.handshake_ms;
-  AppendHello(relay_.node_id(), nick_, &p->out);
+  AppendHello(relay_.node_id(), nick_, listen_port_, &p->out);
   Say(kDebug, "%s: %s, sent hello", p->label.c_str(), p->outbound ? "connected" : "accepted");
 }
 
@@ -92,24 +140,59 @@ void Node::AcceptAll() {
       }
       return;
     }
-    if (peers_.size() >= limits_.max_peers) {
-      Say(kInfo, "%s: refused: already %zu connections", net::AddressText(from).c_str(),
-          peers_.size());
-      net::Close(s);
+    if (OpenConnections() >= options_.max_peers) {
+      Refuse(s, from);
       continue;
     }
     auto p = std::make_unique<Peer>();
     p->socket = s;
+    p->remote = from;
     p->label = net::AddressText(from);
     OnConnected(p.get());
     peers_.push_back(std::move(p));
   }
 }
 
+// Over --max-peers: instead of a hello, a full frame with addresses to try
+// elsewhere; then the sending side is shut and the connection closed when
+// the other end closes or refuse_linger_ms has passed. Closing at once could
+// turn the unread hello into a reset that loses the full frame. Only a few
+// are handled so at a time; beyond them a connection is closed unanswered.
+void Node::Refuse(net::Socket s, const net::Address& from) {
+  ++refused_;
+  if (now_ >= refusals_reported_at_ + 1000) {
+    Say(kInfo, "%s: refused: already %zu connections (--max-peers); %llu refused in all",
+        net::AddressText(from).c_str(), OpenConnections(),
+        static_cast<unsigned long long>(refused_));
+    refusals_reported_at_ = now_;
+  }
+  size_t refusing = 0;
+  for (const auto& q : peers_)
+    if (!q->closing && q->state == Peer::State::kRefusing) ++refusing;
+  if (refusing >= limits_.max_refusing) {
+    net::Close(s);
+    return;
+  }
+  auto p = std::make_unique<Peer>();
+  p->socket = s;
+  p->remote = from;
+  p->label = net::AddressText(from);
+  p->state = Peer::State::kRefusing;
+  p->deadline = now_ + limits_.refuse_linger_ms;
+  PeerAddress offer[kMaxAddressesPerFrame];
+  size_t n = book_.Sample(now_, &rng_, kMaxAddressesPerFrame, PeerAddress(), offer);
+  AppendAddresses(kTypeFull, 0, offer, n, &p->out);
+  peers_.push_back(std::move(p));
+}
+
 void Node::ClosePeer(Peer* p, const std::string& why, int level) {
   if (p->closing) return;
   p->closing = true;
-  if (!why.empty()) Say(level, "%s: %s", Who(*p).c_str(), why.c_str());
+  if (!why.empty()) {
+    Say(level, "%s: %s", Who(*p).c_str(), why.c_str());
+    if (p->last_error.empty()) p->last_error = why;
+  }
+  Detach(p);
 }
 
 std::string Node::Who(const Peer& p) const {
@@ -148,6 +231,7 @@ void Node::ReadPeer(Peer* p) {
     return;
   }
   bytes_in_ += got;
+  if (p->state == Peer::State::kRefusing) return;  // read only to see it close
   // While leaving, a live peer's bytes are read only to see it close.
   if (draining_ && p->state == Peer::State::kLive) return;
   p->in.Commit(got);
@@ -166,6 +250,15 @@ void Node::ProcessFrames(Peer* p) {
     }
     if (p->state != Peer::State::kLive) {
       Hello h;
+      if (f.type == kTypeFull && p->outbound) {
+        AddressList list;
+        if (!ParseAddresses(f, &list, &why)) {
+          ClosePeer(p, std::string("protocol error: ") + why, kError);
+        } else {
+          OnFull(p, list);
+        }
+        return;
+      }
       if (f.type != kTypeHello) {
         ClosePeer(p, "protocol error: first frame is not a hello", kError);
         return;
@@ -174,7 +267,7 @@ void Node::ProcessFrames(Peer* p) {
         ClosePeer(p, std::string("protocol error: ") + why, kError);
         return;
       }
-      OnHello(p, h.node_id, h.nick);
+      OnHello(p, h);
     } else if (draining_) {
       p->in.Clear();
       return;
@@ -190,8 +283,17 @@ void Node::ProcessFrames(Peer* p) {
       }
       PrefetchNext(p->in.data() + f.wire_size, p->in.size() - f.wire_size);
       OnMessage(p, m, p->in.data(), f.wire_size);
-    } else if (f.type == kTypeHello) {
-      ClosePeer(p, "protocol error: second hello", kError);
+    } else if (f.type == kTypeAddresses) {
+      AddressList list;
+      if (!ParseAddresses(f, &list, &why)) {
+        ClosePeer(p, std::string("protocol error: ") + why, kError);
+        return;
+      }
+      OnAddresses(p, list);
+    } else if (f.type == kTypeHello || f.type == kTypeFull) {
+      ClosePeer(p, f.type == kTypeHello ? "protocol error: second hello"
+                                        : "protocol error: full frame after the hello",
+                kError);
       return;
     }  // else: a frame type from a later version; skipped whole.
     p->in.Consume(f.wire_size);
@@ -208,22 +310,30 @@ void Node::PrefetchNext(const uint8_t* next, size_t size) const {
   relay_.Prefetch(id);
 }
 
-void Node::OnHello(Peer* p, uint64_t node_id, std::string_view nick) {
-  if (node_id == relay_.node_id()) {
+void Node::OnHello(Peer* p, const Hello& h) {
+  if (h.node_id == relay_.node_id()) {
     // Both ends of it are here; the dialling end reports it.
+    p->end = Peer::End::kSelf;
     ClosePeer(p, "this is a connection to this node itself; closed", p->outbound ? kInfo : kDebug);
     return;
   }
-  for (const auto& q : peers_) {
-    if (q.get() != p && !q->closing && q->state == Peer::State::kLive && q->node_id == node_id) {
-      ClosePeer(p, "already connected to this node (via " + q->label + "); closed", kInfo);
-      return;
-    }
-  }
-  p->node_id = node_id;
-  p->nick = std::string(nick);
+  p->node_id = h.node_id;
+  p->nick = std::string(h.nick);
+  if (!p->outbound && h.listen_port != 0 && net::ToPeerAddress(p->remote, &p->address))
+    p->address.port = h.listen_port;
   p->state = Peer::State::kLive;
+  if (ResolveDuplicate(p, h.node_id)) return;
   Say(kInfo, "connected to %s", Who(*p).c_str());
+  if (p->address.family != 0) {
+    p->in_book = true;
+    bool again = book_.Connected(p->address, h.node_id, now_);
+    if (p->outbound && again) ++reconnects_;
+  }
+  if (p->target >= 0) {
+    Target& t = targets_[static_cast<size_t>(p->target)];
+    t.node_id = h.node_id;
+    t.failures = 0;
+  }
   if (!pending_.empty()) {
     // The first peer to connect carries what was typed while alone.
     Enqueue(p, pending_.data(), pending_.size());
@@ -233,6 +343,7 @@ void Node::OnHello(Peer* p, uint64_t node_id, std::string_view nick) {
     pending_.Release(0);
     pending_count_ = 0;
   }
+  SendAddresses(p, WantsConnections() ? kAddressesAsk : 0);
 }
 
 void Node::OnMessage(Peer* from, const Message& m, uint8_t* frame, size_t frame_size) {
@@ -248,7 +359,7 @@ void Node::OnMessage(Peer* from, const Message& m, uint8_t* frame, size_t frame_
   // every other live peer.
   frame[kFrameHeaderBytes + kHopsOffset] = v.forward_hops;
   for (const auto& q : peers_) {
-    if (q.get() == from || q->closing || q->state != Peer::State::kLive) continue;
+    if (q.get() == from || !q->Sendable()) continue;
     Enqueue(q.get(), frame, frame_size);
   }
 }

@@ -27,10 +27,16 @@ size_t Count(const std::string& haystack, const std::string& needle) {
 std::string Addr(int port) { return "127.0.0.1:" + std::to_string(port); }
 
 // Starts a listening node; connects it to each port in `to`; returns once it
-// has announced its port.
+// has announced its port. These tests build fixed topologies (chains, rings),
+// so automatic dialling is off (--peers 0) unless `extra` says otherwise; the
+// self-healing mesh is tested in mesh_e2e_test.cc.
 Node StartNode(const std::string& nick, const std::vector<int>& to = {},
                std::vector<std::string> extra = {}) {
   std::vector<std::string> args = {"-l", "127.0.0.1:0", "-n", nick};
+  if (std::find(extra.begin(), extra.end(), "--peers") == extra.end()) {
+    args.push_back("--peers");
+    args.push_back("0");
+  }
   for (int port : to) {
     args.push_back("-c");
     args.push_back(Addr(port));
@@ -266,7 +272,7 @@ TEST(EndToEnd, GarbageClosesOnlyThatConnection) {
   // A good hello followed by garbage.
   RawClient half(b->Port());
   floodchat::Buffer hello;
-  floodchat::AppendHello(0x1234, "mallory", &hello);
+  floodchat::AppendHello(0x1234, "mallory", 0, &hello);
   half.Send(std::string(reinterpret_cast<const char*>(hello.data()), hello.size()) +
             std::string("\x00\x00\x00\x03\x02zz", 7));
   EXPECT_TRUE(half.WaitClosed(5000));
@@ -293,7 +299,7 @@ TEST(EndToEnd, HopLimitStopsForwarding) {
 
 std::string HelloBytes(uint64_t node_id, const std::string& nick) {
   floodchat::Buffer b;
-  floodchat::AppendHello(node_id, nick, &b);
+  floodchat::AppendHello(node_id, nick, 0, &b);
   return std::string(reinterpret_cast<const char*>(b.data()), b.size());
 }
 
@@ -431,7 +437,16 @@ TEST(EndToEnd, RawModeSendsSlashLines) {
 TEST(EndToEnd, NoSelfOrDuplicateConnections) {
   Node a = StartNode("a");
   Node b = StartNode("b", {a->Port(), a->Port()});
-  ASSERT_TRUE(b->WaitStderr("already connected to this node", 5000)) << b->err();
+  ASSERT_TRUE(b->WaitStderr("127.0.0.1:" + std::to_string(a->Port()) + ": already kept connected",
+                            5000))
+      << b->err();
+  ASSERT_TRUE(WaitConnected(b.get(), 1));
+  // a dials b back: two connections between the same pair, one is closed.
+  a->Write("/connect " + Addr(b->Port()) + "\n");
+  long long end = NowMs() + 5000;
+  while (Count(a->err() + b->err(), "already connected to this node") == 0 && NowMs() < end)
+    Proc::PumpAll(20);
+  EXPECT_GT(Count(a->err() + b->err(), "already connected to this node"), 0u) << a->err() << b->err();
   a->Write("/connect " + Addr(a->Port()) + "\n");
   ASSERT_TRUE(a->WaitStderr("connection to this node itself", 5000)) << a->err();
   b->Write("once\n");
@@ -440,6 +455,8 @@ TEST(EndToEnd, NoSelfOrDuplicateConnections) {
   EXPECT_EQ(a->lines().size(), 1u);
   a->Write("/peers\n");
   ASSERT_TRUE(a->WaitStderr("peers: 1 connected", 3000)) << a->err();
+  b->Write("/peers\n");
+  ASSERT_TRUE(b->WaitStderr("peers: 1 connected", 3000)) << b->err();
 }
 
 TEST(EndToEnd, ConnectCommandJoinsTwoNodes) {

@@ -49,13 +49,14 @@ struct Reader {
 
 TEST(FrameTest, GoldenHello) {
   Buffer b;
-  AppendHello(0x0102030405060708ULL, "al", &b);
-  const std::string want("\x00\x00\x00\x11"  // length 17: type + 16 payload bytes
+  AppendHello(0x0102030405060708ULL, "al", 0xd903, &b);
+  const std::string want("\x00\x00\x00\x13"  // length 19: type + 18 payload bytes
                          "\x01"              // hello
                          "FLCH\x01"          // magic, version 1
                          "\x01\x02\x03\x04\x05\x06\x07\x08"
-                         "\x02" "al",
-                         21);
+                         "\x02" "al"
+                         "\xd9\x03",         // listen port 55555
+                         23);
   EXPECT_EQ(Bytes(b), want);
 }
 
@@ -70,7 +71,7 @@ TEST(FrameTest, GoldenMessage) {
 
 TEST(FrameTest, HelloRoundTrip) {
   Buffer b;
-  AppendHello(0xfeedfacecafebeefULL, "carol", &b);
+  AppendHello(0xfeedfacecafebeefULL, "carol", 40000, &b);
   Frame f;
   const char* why = nullptr;
   ASSERT_EQ(DecodeFrame(b.data(), b.size(), MaxFrameLength(10), &f, &why), DecodeStatus::kFrame);
@@ -80,6 +81,67 @@ TEST(FrameTest, HelloRoundTrip) {
   ASSERT_TRUE(ParseHello(f, &h, &why)) << why;
   EXPECT_EQ(h.node_id, 0xfeedfacecafebeefULL);
   EXPECT_EQ(h.nick, "carol");
+  EXPECT_EQ(h.listen_port, 40000);
+}
+
+TEST(FrameTest, GoldenAddresses) {
+  PeerAddress list[2];
+  list[0].family = 4;
+  list[0].ip[0] = 127;
+  list[0].ip[3] = 1;
+  list[0].port = 0x1234;
+  list[1].family = 6;
+  list[1].ip[15] = 1;  // ::1
+  list[1].port = 80;
+  Buffer b;
+  AppendAddresses(kTypeAddresses, kAddressesAsk, list, 2, &b);
+  std::string want("\x00\x00\x00\x1d"  // length 29: type, flags, count, 7 + 19
+                   "\x03\x01\x02"
+                   "\x04\x7f\x00\x00\x01\x12\x34"
+                   "\x06",
+                   15);
+  want += std::string(15, '\0') + std::string("\x01\x00\x50", 3);
+  EXPECT_EQ(Bytes(b), want);
+}
+
+TEST(FrameTest, AddressesRoundTripUpToTheLimit) {
+  PeerAddress list[kMaxAddressesPerFrame];
+  for (size_t i = 0; i < kMaxAddressesPerFrame; ++i) {
+    list[i].family = i % 3 == 0 ? 6 : 4;
+    for (size_t k = 0; k < list[i].ip_size(); ++k) list[i].ip[k] = static_cast<uint8_t>(i * 16 + k);
+    list[i].port = static_cast<uint16_t>(1000 + i);
+  }
+  for (size_t n = 0; n <= kMaxAddressesPerFrame; ++n) {
+    Buffer b;
+    AppendAddresses(kTypeFull, 0, list, n, &b);
+    Frame f;
+    const char* why = nullptr;
+    ASSERT_EQ(DecodeFrame(b.data(), b.size(), MaxFrameLength(0), &f, &why), DecodeStatus::kFrame);
+    EXPECT_EQ(f.type, kTypeFull);
+    AddressList got;
+    ASSERT_TRUE(ParseAddresses(f, &got, &why)) << why;
+    EXPECT_EQ(got.flags, 0);
+    ASSERT_EQ(got.count, n);
+    for (size_t i = 0; i < n; ++i) EXPECT_TRUE(got.addresses[i] == list[i]) << i;
+  }
+}
+
+TEST(FrameTest, HelloWithoutListenPortMeansNone) {
+  // A hello with no extension bytes (as the first release sent) is valid.
+  Hello h;
+  const char* why = nullptr;
+  std::string p = "FLCH";
+  p += std::string("\x01", 1) + std::string(8, '\x09') + "\x02" "ab";
+  Frame f;
+  f.type = kTypeHello;
+  f.payload = reinterpret_cast<const uint8_t*>(p.data());
+  f.payload_size = p.size();
+  ASSERT_TRUE(ParseHello(f, &h, &why)) << why;
+  EXPECT_EQ(h.listen_port, 0);
+  p += "\x01";  // one extension byte is not a port either
+  f.payload_size = p.size();
+  ASSERT_TRUE(ParseHello(f, &h, &why)) << why;
+  EXPECT_EQ(h.listen_port, 0);
 }
 
 TEST(FrameTest, MessageRoundTripAnyBytes) {
@@ -111,13 +173,19 @@ TEST(FrameTest, EmptyTextRoundTrips) {
 
 std::string SampleStream() {
   Buffer b;
-  AppendHello(42, "alice", &b);
+  AppendHello(42, "alice", 55555, &b);
   AppendMessage(SampleMessage("first"), &b);
+  PeerAddress a;
+  a.family = 4;
+  a.ip[0] = 10;
+  a.port = 7;
+  AppendAddresses(kTypeAddresses, 0, &a, 1, &b);
   // A frame type from a later version: a reader must be able to step over it.
   const char unknown[] = {0, 0, 0, 4, 0x7f, 'x', 'y', 'z'};
   b.Append(unknown, sizeof unknown);
   AppendMessage(SampleMessage(std::string("\0second\0", 8)), &b);
   AppendMessage(SampleMessage(""), &b);
+  AppendAddresses(kTypeFull, 0, &a, 0, &b);
   return Bytes(b);
 }
 
@@ -126,8 +194,10 @@ TEST(FrameTest, EverySplitPointYieldsTheSameFrames) {
   Reader whole;
   whole.Feed(stream);
   ASSERT_FALSE(whole.error);
-  ASSERT_EQ(whole.frames.size(), 5u);
-  EXPECT_EQ(whole.frames[2].first, 0x7f);
+  ASSERT_EQ(whole.frames.size(), 7u);
+  EXPECT_EQ(whole.frames[2].first, kTypeAddresses);
+  EXPECT_EQ(whole.frames[3].first, 0x7f);
+  EXPECT_EQ(whole.frames[6].first, kTypeFull);
   EXPECT_EQ(whole.in.size(), 0u);
   for (size_t cut = 0; cut <= stream.size(); ++cut) {
     Reader r;
@@ -261,6 +331,29 @@ TEST(FrameTest, BadMessagesAreRejected) {
     EXPECT_FALSE(ParseMessage(FrameOf(kTypeMessage, full.substr(0, n)), &m, &why)) << n;
 }
 
+std::string AddressEntry(uint8_t family, size_t ip_bytes) {
+  std::string e(1, static_cast<char>(family));
+  e += std::string(ip_bytes, '\x0a');
+  return e + std::string("\x00\x50", 2);
+}
+
+TEST(FrameTest, BadAddressListsAreRejected) {
+  AddressList list;
+  const char* why = nullptr;
+  std::string two = std::string("\x00\x02", 2) + AddressEntry(4, 4) + AddressEntry(6, 16);
+  ASSERT_TRUE(ParseAddresses(FrameOf(kTypeAddresses, two), &list, &why)) << why;
+  EXPECT_EQ(list.count, 2u);
+  for (size_t n = 0; n < two.size(); ++n)
+    EXPECT_FALSE(ParseAddresses(FrameOf(kTypeAddresses, two.substr(0, n)), &list, &why)) << n;
+  EXPECT_FALSE(ParseAddresses(FrameOf(kTypeAddresses, two + "x"), &list, &why));
+  std::string bad_family = std::string("\x00\x01", 2) + AddressEntry(5, 4);
+  EXPECT_FALSE(ParseAddresses(FrameOf(kTypeAddresses, bad_family), &list, &why));
+  std::string many = std::string("\x00\x11", 2);  // 17 > kMaxAddressesPerFrame
+  for (int i = 0; i < 17; ++i) many += AddressEntry(4, 4);
+  EXPECT_FALSE(ParseAddresses(FrameOf(kTypeAddresses, many), &list, &why));
+  EXPECT_STREQ(why, "too many addresses in a list");
+}
+
 TEST(FrameTest, RandomGarbageNeverReadsPastTheEnd) {
   // Run under ASan this also proves no out-of-bounds read; here it proves
   // that the decoder always ends in a frame, an error, or a request for more.
@@ -274,9 +367,11 @@ TEST(FrameTest, RandomGarbageNeverReadsPastTheEnd) {
       Frame f = FrameOf(fr.first, fr.second);
       Hello h;
       Message m;
+      AddressList list;
       const char* why = nullptr;
       ParseHello(f, &h, &why);
       ParseMessage(f, &m, &why);
+      ParseAddresses(f, &list, &why);
     }
     // Without an error, what is left is at most one unfinished frame.
     if (!r.error) {
