@@ -17,13 +17,6 @@ namespace {
 
 using Node = std::unique_ptr<Proc>;
 
-size_t Count(const std::string& haystack, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1))
-    ++n;
-  return n;
-}
-
 std::string Addr(int port) { return "127.0.0.1:" + std::to_string(port); }
 
 // Starts a listening node; connects it to each port in `to`; returns once it
@@ -45,40 +38,6 @@ Node StartNode(const std::string& nick, const std::vector<int>& to = {},
   Node n = Proc::Start(args);
   EXPECT_GT(n->Port(), 0) << n->err();
   return n;
-}
-
-// Waits until `node` has reported `peers` completed handshakes in all.
-bool WaitConnected(Proc* node, size_t peers, int timeout_ms = 5000) {
-  long long end = NowMs() + timeout_ms;
-  while (Count(node->err(), "floodchat: connected to ") < peers) {
-    if (NowMs() >= end) return false;
-    Proc::PumpAll(20);
-  }
-  return true;
-}
-
-size_t CountLine(const std::vector<std::string>& lines, const std::string& line) {
-  return static_cast<size_t>(std::count(lines.begin(), lines.end(), line));
-}
-
-// Settles: gives any late duplicate time to show up before exact counts are
-// checked.
-void Settle() {
-  long long end = NowMs() + 300;
-  while (NowMs() < end) Proc::PumpAll(20);
-}
-
-// A /stats counter from a node's stderr (the latest report).
-long long Stat(Proc* node, const std::string& name) {
-  size_t before = Count(node->err(), "stats: ");
-  node->Write("/stats\n");
-  long long end = NowMs() + 3000;
-  while (Count(node->err(), "stats: ") <= before && NowMs() < end) Proc::PumpAll(20);
-  const std::string& e = node->err();
-  size_t line = e.rfind("stats: ");
-  size_t at = e.find(" " + name + "=", line);
-  if (line == std::string::npos || at == std::string::npos) return -1;
-  return atoll(e.c_str() + at + name.size() + 2);
 }
 
 TEST(EndToEnd, ChainOfThree) {

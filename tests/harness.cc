@@ -314,4 +314,59 @@ bool RawClient::WaitClosed(int timeout_ms) {
   return false;
 }
 
+size_t Count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1))
+    ++n;
+  return n;
+}
+
+size_t CountLine(const std::vector<std::string>& lines, const std::string& line) {
+  return static_cast<size_t>(std::count(lines.begin(), lines.end(), line));
+}
+
+bool WaitConnected(Proc* node, size_t peers, int timeout_ms) {
+  long long end = NowMs() + timeout_ms;
+  while (Count(node->err(), "floodchat: connected to ") < peers) {
+    if (NowMs() >= end) return false;
+    Proc::PumpAll(20);
+  }
+  return true;
+}
+
+void PumpFor(int ms) {
+  long long end = NowMs() + ms;
+  while (NowMs() < end) Proc::PumpAll(static_cast<int>(std::min<long long>(20, end - NowMs())));
+}
+
+void Settle() { PumpFor(300); }
+
+long long Stat(Proc* node, const std::string& name) {
+  size_t before = Count(node->err(), "stats: ");
+  node->Write("/stats\n");
+  long long end = NowMs() + 3000;
+  while (Count(node->err(), "stats: ") <= before && NowMs() < end) Proc::PumpAll(20);
+  const std::string& e = node->err();
+  size_t line = e.rfind("stats: ");
+  size_t at = e.find(" " + name + "=", line);
+  if (line == std::string::npos || at == std::string::npos) return -1;
+  return atoll(e.c_str() + at + name.size() + 2);
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int port = -1;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  close(fd);
+  return port;
+}
+
 }  // namespace floodchat_test

@@ -105,6 +105,21 @@ class Listener {
 
 long long NowMs();
 
+// Occurrences of `needle` in `haystack`.
+size_t Count(const std::string& haystack, const std::string& needle);
+size_t CountLine(const std::vector<std::string>& lines, const std::string& line);
+// Waits until `node` has reported `peers` completed handshakes in all.
+bool WaitConnected(Proc* node, size_t peers, int timeout_ms = 5000);
+// Pumps every process's pipes for `ms` (PumpAll returns at the first output).
+void PumpFor(int ms);
+// PumpFor a moment, so that a late duplicate would show up before exact
+// counts are checked.
+void Settle();
+// A /stats counter from a node's stderr (its latest report), -1 if none.
+long long Stat(Proc* node, const std::string& name);
+// A port on 127.0.0.1 that was free a moment ago.
+int FreePort();
+
 }  // namespace floodchat_test
 
 #endif  // FLOODCHAT_TESTS_HARNESS_H_

@@ -36,6 +36,25 @@ TEST(OptionsTest, Defaults) {
   EXPECT_EQ(p.options.verbosity, 1);
   EXPECT_FALSE(p.options.raw);
   EXPECT_FALSE(p.options.relay);
+  EXPECT_EQ(p.options.peers, 5u);
+  EXPECT_EQ(p.options.max_peers, 32u);
+}
+
+TEST(OptionsTest, PeersAndMaxPeers) {
+  Parsed p = Parse({"--peers", "0"});
+  EXPECT_EQ(p.options.peers, 0u);
+  EXPECT_EQ(p.options.max_peers, 32u);
+  p = Parse({"--peers=8", "--max-peers", "100"});
+  EXPECT_EQ(p.options.peers, 8u);
+  EXPECT_EQ(p.options.max_peers, 100u);
+  // One given alone over or under the other's default: the default gives way.
+  p = Parse({"--peers", "50"});
+  EXPECT_EQ(p.outcome, ParseOutcome::kRun);
+  EXPECT_EQ(p.options.max_peers, 50u);
+  p = Parse({"--max-peers", "2"});
+  EXPECT_EQ(p.outcome, ParseOutcome::kRun);
+  EXPECT_EQ(p.options.peers, 2u);
+  EXPECT_EQ(Parse({"--max-peers", "1000"}).options.max_peers, 1000u);
 }
 
 TEST(OptionsTest, NickFallsBackToAnon) {
@@ -119,6 +138,10 @@ TEST(OptionsTest, UsageErrors) {
       {{"stray"}, "stray: unexpected argument"},
       {{"--no-listen", "-l", "5"}, "--no-listen: conflicts with -l"},
       {{"--no-listen", "--relay"}, "--relay: with --no-listen it needs at least one -c"},
+      {{"--peers", "-1"}, "--peers: -1: not a number from 0 to 1000"},
+      {{"--peers", "1001"}, "--peers: 1001: not a number from 0 to 1000"},
+      {{"--max-peers", "0"}, "--max-peers: 0: not a number from 1 to 1000"},
+      {{"--peers", "9", "--max-peers", "8"}, "--peers: 9: more than --max-peers 8"},
   };
   for (const Case& c : cases) {
     Parsed p = Parse(c.args);
@@ -145,6 +168,7 @@ TEST(OptionsTest, ValidNickAllowsUtf8) {
 TEST(OptionsTest, UsageNamesEveryOption) {
   for (const char* name : {"--listen", "--no-listen", "--connect", "--nick", "--format", "--raw",
                            "--relay", "--hops", "--seen", "--max-size", "--quiet", "--verbose",
+                           "--peers", "--max-peers",
                            "--help", "--version"}) {
     EXPECT_NE(std::string(kUsageText).find(name), std::string::npos) << name;
   }
