@@ -77,7 +77,8 @@ def start_chain():
     prev = None
     for i in range(CHAIN):
         last = i == CHAIN - 1
-        cmd = [BIN, "-l", "127.0.0.1:0", "-n", "n%d" % i, "-f", "text"]
+        # --peers 0: a fixed chain; the nodes must not mesh by themselves.
+        cmd = [BIN, "-l", "127.0.0.1:0", "-n", "n%d" % i, "-f", "text", "--peers", "0"]
         if prev is not None:
             cmd += ["-c", "127.0.0.1:%d" % prev]
         if i > 0:

@@ -10,8 +10,7 @@ namespace floodchat {
 
 namespace {
 
-constexpr uint64_t kMaintainMs = 250;       // while connections are missing
-constexpr uint64_t kIdleMaintainMs = 1000;  // otherwise
+constexpr uint64_t kMaintainMs = 1000;  // at the latest; sooner for a -c retry
 constexpr uint64_t kGossipMs = 30000;       // address samples to every peer, jittered down by up to half
 constexpr uint64_t kAskMs = 5000;           // asking peers for addresses while short of them
 constexpr uint64_t kAnswerMs = 5000;        // answering one peer's requests at most this often
@@ -40,25 +39,26 @@ bool Node::WantsConnections() const {
   return options_.peers > 0 && OpenConnections() < options_.peers;
 }
 
-// Runs every kMaintainMs while something is missing, else every
-// kIdleMaintainMs, and at once after a connection ends.
+// Runs when a -c address is due, at once after a connection ends or new
+// addresses arrive (they may be what a short node was waiting for), and at
+// least every kMaintainMs: book backoffs are at least half a second, so that
+// is soon enough for them.
 void Node::Maintain() {
+  next_maintain_ = now_ + kMaintainMs;
   // While leaving, only messages still waiting for a first peer justify a
   // new connection.
   if (draining_ && pending_.empty()) return;
-  bool missing = false;
   for (size_t i = 0; i < targets_.size(); ++i) {
     Target& t = targets_[i];
     if (t.self || t.peer != nullptr) continue;
     if (t.node_id != 0 && NodeConnected(t.node_id)) continue;  // reached by another connection
-    missing = true;
     if (now_ >= t.retry_at) DialTarget(i);
+    if (t.peer == nullptr && t.retry_at < next_maintain_) next_maintain_ = t.retry_at;
   }
   if (options_.peers > 0) {
     size_t open = OpenConnections();
     bool short_of_addresses = false;
     while (open < options_.peers && open < options_.max_peers) {
-      missing = true;
       PeerAddress a;
       if (!book_.Pick(now_, &rng_, [this](uint64_t id) { return NodeConnected(id); }, &a)) {
         short_of_addresses = true;
@@ -80,7 +80,6 @@ void Node::Maintain() {
     }
     next_gossip_ = now_ + kGossipMs - rng_.Below(kGossipMs / 2);
   }
-  next_maintain_ = now_ + (missing ? kMaintainMs : kIdleMaintainMs);
 }
 
 // A sample of recently reachable addresses, never the peer's own. An empty
