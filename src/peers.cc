@@ -226,7 +226,7 @@ void Node::ReadPeer(Peer* p) {
     // health check) is not news unless asked for.
     bool quiet = p->state != Peer::State::kLive && !p->outbound;
     std::string why = r == net::Io::kClosed ? "connection closed" : error;
-    if (p->write_shut) why.clear();  // we are leaving: expected
+    if (p->write_shut || p->retiring) why.clear();  // we are leaving it: expected
     ClosePeer(p, why, quiet ? kDebug : r == net::Io::kClosed ? kInfo : kError);
     return;
   }
