@@ -166,7 +166,8 @@ void Node::Detach(Peer* p) {
     uint64_t id = p->end == Peer::End::kSelf ? relay_.node_id() : p->node_id;
     if (p->in_book) {
       book_.Released(p->address);
-    } else if (p->from_book || p->address.family != 0) {
+    } else if (p->outbound && p->address.family != 0) {
+      // What this dial reached: no need to dial it while that node is here.
       book_.DialRedundant(p->address, id, p->end == Peer::End::kSelf);
     }
     if (t != nullptr) {
