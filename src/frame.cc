@@ -114,6 +114,17 @@ bool ParseMessage(const Frame& frame, Message* message, const char** why) {
   return true;
 }
 
+Opening ParseOpening(const Frame& frame, bool dialled, Hello* hello, AddressList* full,
+                     const char** why) {
+  if (frame.type == kTypeFull && dialled)
+    return ParseAddresses(frame, full, why) ? Opening::kFull : Opening::kError;
+  if (frame.type != kTypeHello) {
+    *why = "first frame is not a hello";
+    return Opening::kError;
+  }
+  return ParseHello(frame, hello, why) ? Opening::kHello : Opening::kError;
+}
+
 void AppendHello(uint64_t node_id, std::string_view nick, uint16_t listen_port, Buffer* out) {
   size_t length = kTypeBytes + kHelloFixedBytes + nick.size() + kListenPortBytes;
   uint8_t* p = out->Reserve(kLengthBytes + length);

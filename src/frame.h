@@ -129,6 +129,13 @@ bool ParseMessage(const Frame& frame, Message* message, const char** why);
 // payload, more than kMaxAddressesPerFrame addresses or an unknown family.
 bool ParseAddresses(const Frame& frame, AddressList* list, const char** why);
 
+// The first frame of a connection: a hello, or on a connection this node
+// dialled, a full frame refusing it. kError and *why for anything else,
+// including a malformed hello or full frame.
+enum class Opening { kHello, kFull, kError };
+Opening ParseOpening(const Frame& frame, bool dialled, Hello* hello, AddressList* full,
+                     const char** why);
+
 // Encoders append one whole frame to `out`. The caller keeps nick within
 // kMaxNickBytes; text may be any bytes.
 void AppendHello(uint64_t node_id, std::string_view nick, uint16_t listen_port, Buffer* out);

@@ -250,24 +250,18 @@ void Node::ProcessFrames(Peer* p) {
     }
     if (p->state != Peer::State::kLive) {
       Hello h;
-      if (f.type == kTypeFull && p->outbound) {
-        AddressList list;
-        if (!ParseAddresses(f, &list, &why)) {
+      AddressList full;
+      switch (ParseOpening(f, p->outbound, &h, &full, &why)) {
+        case Opening::kError:
           ClosePeer(p, std::string("protocol error: ") + why, kError);
-        } else {
-          OnFull(p, list);
-        }
-        return;
+          return;
+        case Opening::kFull:
+          OnFull(p, full);
+          return;
+        case Opening::kHello:
+          OnHello(p, h);
+          break;
       }
-      if (f.type != kTypeHello) {
-        ClosePeer(p, "protocol error: first frame is not a hello", kError);
-        return;
-      }
-      if (!ParseHello(f, &h, &why)) {
-        ClosePeer(p, std::string("protocol error: ") + why, kError);
-        return;
-      }
-      OnHello(p, h);
     } else if (draining_) {
       p->in.Clear();
       return;

@@ -354,6 +354,37 @@ TEST(FrameTest, BadAddressListsAreRejected) {
   EXPECT_STREQ(why, "too many addresses in a list");
 }
 
+TEST(FrameTest, OpeningIsAHelloOrOnADialledConnectionAFullFrame) {
+  Buffer b;
+  AppendHello(7, "x", 1, &b);
+  PeerAddress a;
+  a.family = 4;
+  a.ip[0] = 10;
+  a.port = 9;
+  AppendAddresses(kTypeFull, 0, &a, 1, &b);
+  AppendMessage(SampleMessage("m"), &b);
+  Frame frames[3];
+  const char* why = nullptr;
+  size_t at = 0;
+  for (Frame& f : frames) {
+    ASSERT_EQ(DecodeFrame(b.data() + at, b.size() - at, MaxFrameLength(10), &f, &why),
+              DecodeStatus::kFrame);
+    at += f.wire_size;
+  }
+  Hello h;
+  AddressList full;
+  for (bool dialled : {false, true}) {
+    EXPECT_EQ(ParseOpening(frames[0], dialled, &h, &full, &why), Opening::kHello);
+    EXPECT_EQ(h.node_id, 7u);
+    EXPECT_EQ(ParseOpening(frames[2], dialled, &h, &full, &why), Opening::kError);
+    EXPECT_STREQ(why, "first frame is not a hello");
+  }
+  EXPECT_EQ(ParseOpening(frames[1], true, &h, &full, &why), Opening::kFull);
+  EXPECT_EQ(full.count, 1u);
+  // Nobody refuses a connection it accepted itself.
+  EXPECT_EQ(ParseOpening(frames[1], false, &h, &full, &why), Opening::kError);
+}
+
 TEST(FrameTest, RandomGarbageNeverReadsPastTheEnd) {
   // Run under ASan this also proves no out-of-bounds read; here it proves
   // that the decoder always ends in a frame, an error, or a request for more.
