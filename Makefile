@@ -25,7 +25,7 @@ REL_OBJS  = $(SRCS:%.cc=$(BUILD)/rel/%.o) $(BUILD)/rel/main.o
 LIB_OBJS  = $(SRCS:%.cc=$(BUILD)/test/%.o)
 TEST_OBJS = $(TESTS:%.cc=$(BUILD)/test/tests/%.o)
 
-.PHONY: all test unit e2e lint install uninstall clean bench
+.PHONY: all test unit e2e lint install uninstall clean bench fuzz fuzz-build sanitize
 
 all: floodchat
 
@@ -71,6 +71,65 @@ uninstall:
 
 bench: floodchat
 	python3 bench/chain_bench.py ./floodchat
+
+# ---- sanitizers: the whole suite, end-to-end tests included, against a node
+# built with ASan and UBSan. The nodes the tests start write any report to
+# $(SAN_DIR)/logs; a report from any process fails the target.
+SAN_DIR   = $(BUILD)/sanitize
+SAN_FLAGS = $(CXXSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+            -fno-sanitize-recover=undefined
+SAN_OBJS  = $(SRCS:%.cc=$(SAN_DIR)/%.o)
+
+$(SAN_DIR)/%.o: src/%.cc src/*.h
+	@mkdir -p $(dir $@)
+	$(CXX) $(SAN_FLAGS) -c -o $@ $<
+
+$(SAN_DIR)/tests/%.o: tests/%.cc src/*.h tests/*.h
+	@mkdir -p $(dir $@)
+	$(CXX) $(SAN_FLAGS) -Isrc -DFLOODCHAT_DEFAULT_BIN='"$(CURDIR)/$(SAN_DIR)/floodchat"' -c -o $@ $<
+
+$(SAN_DIR)/floodchat: $(SAN_OBJS) $(SAN_DIR)/main.o
+	$(CXX) $(SAN_FLAGS) -o $@ $^
+
+$(SAN_DIR)/floodchat_tests: $(SAN_OBJS) $(TESTS:%.cc=$(SAN_DIR)/tests/%.o)
+	$(CXX) $(SAN_FLAGS) -o $@ $^ $(GTEST_LIBS)
+
+sanitize: $(SAN_DIR)/floodchat $(SAN_DIR)/floodchat_tests
+	rm -rf $(SAN_DIR)/logs && mkdir -p $(SAN_DIR)/logs
+	ASAN_OPTIONS=log_path=$(CURDIR)/$(SAN_DIR)/logs/asan:detect_leaks=1 \
+	UBSAN_OPTIONS=log_path=$(CURDIR)/$(SAN_DIR)/logs/ubsan:print_stacktrace=1:halt_on_error=1 \
+	  FLOODCHAT_BIN=$(CURDIR)/$(SAN_DIR)/floodchat $(SAN_DIR)/floodchat_tests
+	@if [ -n "$$(ls -A $(SAN_DIR)/logs)" ]; then \
+	  echo "sanitize: reports in $(SAN_DIR)/logs:"; cat $(SAN_DIR)/logs/*; exit 1; fi
+	@echo "sanitize: no ASan or UBSan report from the tests or any node they started"
+
+# ---- fuzzing: libFuzzer targets for the frame decoder, the handshake, the
+# stdin line splitter and the command parser (clang, libclang-rt-dev). Each
+# runs FUZZ_SECONDS from the seeds in tests/fuzz/seeds/ plus what earlier runs
+# found (kept in $(BUILD)/fuzz/corpus); any crash fails and leaves its input
+# in $(BUILD)/fuzz/.
+FUZZ_CXX     ?= clang++
+FUZZ_SECONDS ?= 120
+FUZZ_FLAGS    = $(CXXSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRCS     = src/buffer.cc src/command.cc src/frame.cc src/options.cc
+FUZZ_TARGETS  = frame hello lines command
+
+$(BUILD)/fuzz/%_fuzz: tests/fuzz/%_fuzz.cc $(FUZZ_SRCS) src/*.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -Isrc -o $@ $< $(FUZZ_SRCS)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%_fuzz)
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)/fuzz/corpus/$$t; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  $(BUILD)/fuzz/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(BUILD)/fuzz/$$t- $(BUILD)/fuzz/corpus/$$t tests/fuzz/seeds/$$t \
+	    > $(BUILD)/fuzz/$$t.log 2>&1 || { tail -40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+	  grep -E "DONE|stat::number_of_executed_units" $(BUILD)/fuzz/$$t.log | \
+	    sed "s/^/fuzz: $$t: /"; \
+	done
 
 clean:
 	rm -rf $(BUILD) floodchat

@@ -46,6 +46,7 @@ class LineSplitter {
   Buffer partial_;
   bool skipping_ = false;  // inside an overlong line
   size_t skipped_ = 0;     // its length so far
+  bool skipped_cr_ = false;  // its last byte so far is a CR
 };
 
 template <typename F>
@@ -69,16 +70,19 @@ void LineSplitter::Take(const char* data, size_t n, bool at_lf, F&& on_line) {
     // it. Its length is still counted for the error message.
     skipping_ = true;
     skipped_ = partial_.size();
+    skipped_cr_ = !partial_.empty() && partial_.data()[partial_.size() - 1] == '\r';
     partial_.Clear();
   }
   if (skipping_) {
     skipped_ += n;
+    if (n > 0) skipped_cr_ = data[n - 1] == '\r';
     if (!at_lf) return;
     LineEvent event;
     event.too_long = true;
-    event.length = skipped_;
+    event.length = skipped_ - (skipped_cr_ ? 1 : 0);  // as for any line, without its CR
     skipping_ = false;
     skipped_ = 0;
+    skipped_cr_ = false;
     on_line(event);
     return;
   }

@@ -29,6 +29,15 @@ TEST(LineSplitterTest, SplitsOnLfAndDropsOneCr) {
             (std::vector<std::string>{"a", "b", "", "c\r"}));
 }
 
+// Found by tests/fuzz/lines_fuzz.cc: an overlong line's reported length
+// counted its CR, unlike every other line's.
+TEST(LineSplitterTest, OverlongCrLfLineLengthLeavesOutTheCr) {
+  EXPECT_EQ(Split(4, {"abcdefgh\r\n"}, false), std::vector<std::string>{"!8"});
+  EXPECT_EQ(Split(4, {"abcdefgh\r", "\n"}, false), std::vector<std::string>{"!8"});
+  EXPECT_EQ(Split(4, {"abcd\r", "\r\n"}, false), std::vector<std::string>{"!5"});
+  EXPECT_EQ(Split(4, {"abcdefgh\r"}, true), std::vector<std::string>{"!8"});
+}
+
 TEST(LineSplitterTest, EverySplitPoint) {
   const std::string in("hello\r\nworld\n\nx\0y\nlast", 22);
   std::vector<std::string> want = Split(100, {in}, true);

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Writes the fuzz targets' seed inputs into tests/fuzz/seeds/<target>/.
+
+The seeds are committed; run this again only when the wire format changes.
+Each seed starts with the control byte(s) its target reads first (chunk size,
+dialled or not, line limit), then the bytes themselves.
+"""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def frame(kind, payload):
+    return struct.pack(">IB", len(payload) + 1, kind) + payload
+
+
+def hello(node_id, nick, port=None):
+    p = b"FLCH\x01" + struct.pack(">QB", node_id, len(nick)) + nick
+    if port is not None:
+        p += struct.pack(">H", port)
+    return frame(1, p)
+
+
+def message(n, nick, text, hops=1, limit=64):
+    mid = struct.pack(">QQ", 0x1122334455667788, n)
+    return frame(2, mid + bytes([hops, limit, len(nick)]) + nick + text)
+
+
+def addresses(kind, flags, entries):
+    p = bytes([flags, len(entries)])
+    for family, ip, port in entries:
+        p += bytes([family]) + ip + struct.pack(">H", port)
+    return frame(kind, p)
+
+
+V4 = (4, bytes([127, 0, 0, 1]), 55555)
+V6 = (6, bytes(15) + b"\x01", 55556)
+
+SEEDS = {
+    "frame": {
+        "hello": b"\x00" + hello(1, b"alice", 55555),
+        "hello_old": b"\x03" + hello(2, b"bob"),
+        "message": b"\x10" + message(1, b"bob", b"hello\x00\xff\x1b[2J"),
+        "addresses": b"\x01" + addresses(3, 1, [V4, V6]),
+        "full": b"\x07" + addresses(4, 0, [V4]),
+        "unknown": b"\x02" + frame(0x7F, b"xyz"),
+        "stream": b"\x05" + hello(3, b"c", 1) + message(2, b"c", b"t") + addresses(3, 0, [])
+        + frame(9, b"") + message(3, b"c", b"", 2, 2),
+        "huge_length": b"\x00" + b"\xff\xff\xff\xff\x02",
+    },
+    "hello": {
+        "accepted": b"\x00" + hello(1, b"alice", 4000) + message(1, b"alice", b"hi")
+        + addresses(3, 1, [V4]),
+        "dialled_full": b"\x01" + addresses(4, 0, [V4, V6]),
+        "accepted_full": b"\x00" + addresses(4, 0, [V4]),
+        "message_first": b"\x00" + message(1, b"x", b"no hello"),
+        "second_hello": b"\x01" + hello(1, b"a", 1) + hello(1, b"a", 1),
+        "bad_magic": b"\x00" + frame(1, b"HTTP/1.1 200 OK\r\n"),
+    },
+    "lines": {
+        "crlf": b"\x40\x03" + b"one\r\ntwo\n\nthree",
+        "long": b"\x08\x01" + b"short\n" + b"x" * 40 + b"\nend\n",
+        "binary": b"\xff\x10" + bytes(range(256)),
+    },
+    "command": {
+        "commands": b"\x00/connect 127.0.0.1:55555\n/connect [::1]:1\n/nick bob\n//slash\n"
+        b"/peers\n/stats\n/help\n/quit\n/bogus\nplain text\n\n/connect\n/nick\n",
+        "raw": b"\x01/quit\n//x\nhello\n",
+    },
+}
+
+for target, seeds in SEEDS.items():
+    d = os.path.join(HERE, "seeds", target)
+    os.makedirs(d, exist_ok=True)
+    for name, data in seeds.items():
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
