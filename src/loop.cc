@@ -257,7 +257,8 @@ int Node::Run() {
     for (auto& p : peers_) {
       bool connecting = p->state == Peer::State::kConnecting;
       bool live = p->state == Peer::State::kLive;
-      bool read = !connecting && (!live || !paused || p->write_shut || p->retiring);
+      bool read = !connecting && !p->read_done &&
+                  (!live || !paused || p->write_shut || p->retiring);
       bool write = connecting || !p->out.empty();
       add(Slot::kPeer, p.get(), p->socket, read, write);
     }
@@ -302,9 +303,13 @@ int Node::Run() {
       // A retired or refused connection is shut for sending once its queue
       // is out; it closes when the other end has read it and closed too.
       bool ending = p->retiring || p->state == Peer::State::kRefusing;
-      if (ending && !p->closing && !p->write_shut && p->out.empty()) {
-        net::ShutdownWrite(p->socket);
-        p->write_shut = true;
+      if (ending && !p->closing && p->out.empty()) {
+        if (p->read_done) {
+          ClosePeer(p.get(), "connection closed", kInfo);  // its queue went out first
+        } else if (!p->write_shut) {
+          net::ShutdownWrite(p->socket);
+          p->write_shut = true;
+        }
       }
     }
     FlushStdout();

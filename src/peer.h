@@ -50,6 +50,11 @@ struct Peer {
   // on it; its queue is flushed, its sending side shut, and what still
   // arrives is read until the peer closes too, so nothing in flight is lost.
   bool retiring = false;
+  // The peer closed its sending side while we still had bytes queued for it.
+  // It may still be reading (it is leaving, or closing a duplicate), so the
+  // queue is sent before the connection closes; nothing more is read or
+  // queued meanwhile.
+  bool read_done = false;
   uint64_t answered_at = 0;  // when its last request for addresses was answered
 
   // A live connection that new messages are sent on.

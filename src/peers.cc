@@ -221,6 +221,13 @@ void Node::ReadPeer(Peer* p) {
   std::string error;
   net::Io r = net::Recv(p->socket, w, limits_.read_chunk, &got, &error);
   if (r == net::Io::kWouldBlock) return;
+  if (r == net::Io::kClosed && p->state == Peer::State::kLive && !p->out.empty() &&
+      !p->write_shut) {
+    p->read_done = true;
+    p->retiring = true;
+    p->deadline = now_ + limits_.drain_ms;
+    return;
+  }
   if (r == net::Io::kClosed || r == net::Io::kFailed) {
     // An inbound connection that goes before its hello (a port scan, a
     // health check) is not news unless asked for.

@@ -505,6 +505,40 @@ TEST(EndToEnd, LinesTypedBeforeAPeerWaitInABoundedQueueAndAllArrive) {
   for (int i = 0; i < kLines; ++i) ASSERT_EQ(got[i].substr(0, got[i].find(' ')), "q" + std::to_string(i));
 }
 
+// A peer that stops sending (it is leaving, or closing a duplicate
+// connection) may still be reading: what was queued for it is sent before the
+// connection is closed, not dropped with it.
+TEST(EndToEnd, PeerThatStopsSendingStillGetsWhatWasQueuedForIt) {
+  Node a = StartNode("a", {}, {"-f", "text"});
+  RawClient peer(a->Port());
+  ASSERT_TRUE(peer.connected());
+  peer.Send(HelloBytes(4242, "peer"));
+  ASSERT_TRUE(WaitConnected(a.get(), 1));
+  // 8 MB that the peer does not read: the socket buffers fill and the rest
+  // waits in a's queue. After a second over its soft bound that queue no
+  // longer holds a's input back, so a reads the peer's end of stream while
+  // the queue is still full.
+  const int kLines = 8000;
+  std::string input;
+  for (int i = 0; i < kLines; ++i) {
+    std::string head = "h" + std::to_string(i) + " ";
+    input += head + std::string(1000 - head.size(), 'z') + "\n";
+  }
+  a->Write(input);
+  PumpFor(1500);
+  peer.ShutdownWrite();
+  PumpFor(200);
+  std::vector<std::string> got;
+  long long end = NowMs() + 20000;
+  while (NowMs() < end && peer.Receive(50)) {
+    for (auto& t : TakeMessages(&peer.buffer())) got.push_back(std::move(t));
+  }
+  for (auto& t : TakeMessages(&peer.buffer())) got.push_back(std::move(t));
+  ASSERT_EQ(got.size(), static_cast<size_t>(kLines)) << a->err();
+  for (int i = 0; i < kLines; ++i) ASSERT_EQ(got[i].substr(0, got[i].find(' ')), "h" + std::to_string(i));
+  EXPECT_TRUE(a->WaitStderr("(peer): connection closed", 5000)) << a->err();
+}
+
 TEST(EndToEnd, ClosedStdoutEndsTheNode) {
   Node a = StartNode("a");
   Node b = StartNode("b", {a->Port()});

@@ -247,6 +247,10 @@ std::unique_ptr<RawClient> RawClient::Adopt(int fd) {
   return c;
 }
 
+void RawClient::ShutdownWrite() {
+  if (fd_ >= 0) shutdown(fd_, SHUT_WR);
+}
+
 bool RawClient::Receive(int timeout_ms) {
   pollfd p{fd_, POLLIN, 0};
   if (poll(&p, 1, timeout_ms) <= 0) return true;

@@ -75,6 +75,7 @@ class RawClient {
   ~RawClient();
   bool connected() const { return fd_ >= 0; }
   bool Send(const std::string& bytes);
+  void ShutdownWrite();  // half-close: "I send nothing more", still reading
   // True if the server closed the connection within timeout_ms (reads and
   // discards anything it sends meanwhile).
   bool WaitClosed(int timeout_ms);
