@@ -14,11 +14,20 @@ namespace {
 // The longest stdin line read as a command whatever --max-size says.
 constexpr size_t kMaxCommandLine = 4096;
 
+// The limits that are options override the caller's.
+Limits WithOptions(Limits limits, const Options& options) {
+  limits.queue_hard = options.queue_max;
+  limits.stdout_max = options.stdout_max;
+  limits.handshake_ms = static_cast<uint64_t>(options.handshake_timeout) * 1000;
+  limits.connect_ms = limits.handshake_ms;
+  return limits;
+}
+
 }  // namespace
 
 Node::Node(const Options& options, const Limits& limits)
     : options_(options),
-      limits_(limits),
+      limits_(WithOptions(limits, options)),
       nick_(options.nick),
       // Commands may be longer than a small --max-size; messages are checked
       // against it when they are sent.

@@ -23,7 +23,8 @@
 
 namespace floodchat {
 
-// Bounds and timeouts. Each is written down in the man page.
+// Bounds and timeouts. Each is written down in the man page; queue_hard,
+// stdout_max, connect_ms and handshake_ms are set from the options.
 struct Limits {
   size_t read_chunk = 256 * 1024;        // bytes read from a peer per turn
   size_t stdin_chunk = 64 * 1024;        // bytes read from stdin per turn

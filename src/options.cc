@@ -8,9 +8,9 @@ namespace floodchat {
 
 const char kUsageText[] =
     "usage: floodchat [-hqrVv] [-c host:port] [-f chat | text | json]\n"
-    "                 [-l [host:]port] [-n nick] [--hops n] [--max-peers n]\n"
-    "                 [--max-size bytes] [--no-listen] [--peers n] [--relay]\n"
-    "                 [--seen n]\n"
+    "                 [-l [host:]port] [-n nick] [--handshake-timeout s] [--hops n]\n"
+    "                 [--max-peers n] [--max-size bytes] [--no-listen] [--peers n]\n"
+    "                 [--queue-max bytes] [--relay] [--seen n] [--stdout-max bytes]\n"
     "\n"
     "  -l, --listen [HOST:]PORT  listen there (default 0.0.0.0:55555, or one of\n"
     "                            the next 100 ports if it is busy)\n"
@@ -26,6 +26,10 @@ const char kUsageText[] =
     "      --hops N              links a message may cross (default 64, 1-255)\n"
     "      --seen N              message IDs remembered (default 65536)\n"
     "      --max-size BYTES      largest message text (default 65536)\n"
+    "      --queue-max BYTES     a peer whose queue passes this is dropped (16 MiB)\n"
+    "      --stdout-max BYTES    unread output kept before messages go unprinted\n"
+    "                            (default 4 MiB)\n"
+    "      --handshake-timeout S seconds to connect and say hello (default 10)\n"
     "  -q, --quiet               only errors on stderr\n"
     "  -v, --verbose             more diagnostics on stderr\n"
     "  -h, --help                this text\n"
@@ -80,7 +84,8 @@ const Spec kSpecs[] = {
     {0, "relay", false},     {0, "hops", true},       {0, "seen", true},
     {0, "max-size", true},   {'q', "quiet", false},   {'v', "verbose", false},
     {'h', "help", false},    {'V', "version", false}, {0, "peers", true},
-    {0, "max-peers", true},
+    {0, "max-peers", true},  {0, "queue-max", true},  {0, "stdout-max", true},
+    {0, "handshake-timeout", true},
 };
 
 const Spec* FindLong(std::string_view name) {
@@ -302,6 +307,13 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, const char* env_use
         if (!ParseRange(item.shown, v, 1, kMaxMaxPeers, &n, error)) return ParseOutcome::kUsageError;
         o->max_peers = static_cast<size_t>(n);
         max_peers_given = true;
+      } else if (name == "queue-max" || name == "stdout-max") {
+        if (!ParseRange(item.shown, v, kMinQueueMax, kMaxQueueMax, &n, error))
+          return ParseOutcome::kUsageError;
+        (name == "queue-max" ? o->queue_max : o->stdout_max) = static_cast<size_t>(n);
+      } else if (name == "handshake-timeout") {
+        if (!ParseRange(item.shown, v, 1, 3600, &n, error)) return ParseOutcome::kUsageError;
+        o->handshake_timeout = static_cast<int>(n);
       } else if (name == "quiet") {
         o->verbosity = 0;
       } else if (name == "verbose") {

@@ -26,6 +26,11 @@ constexpr size_t kMaxMaxSize = size_t{16} << 20;
 constexpr size_t kDefaultPeers = 5;
 constexpr size_t kDefaultMaxPeers = 32;
 constexpr size_t kMaxMaxPeers = 1000;
+constexpr size_t kDefaultQueueMax = size_t{16} << 20;
+constexpr size_t kDefaultStdoutMax = size_t{4} << 20;
+constexpr size_t kMinQueueMax = size_t{1} << 20;  // the backpressure threshold
+constexpr size_t kMaxQueueMax = size_t{1} << 30;
+constexpr int kDefaultHandshakeTimeout = 10;      // seconds
 
 struct Options {
   bool listen = true;
@@ -41,6 +46,9 @@ struct Options {
   size_t max_size = kDefaultMaxSize;
   size_t peers = kDefaultPeers;          // connections kept open; 0: no automatic dialling
   size_t max_peers = kDefaultMaxPeers;   // connections of all kinds; more inbound are refused
+  size_t queue_max = kDefaultQueueMax;    // a peer's output queue above this drops the peer
+  size_t stdout_max = kDefaultStdoutMax;  // pending stdout bytes before messages go unprinted
+  int handshake_timeout = kDefaultHandshakeTimeout;  // seconds to connect and send a hello
   int verbosity = 1;  // 0 quiet, 1 normal, 2 verbose
 };
 

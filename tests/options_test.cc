@@ -38,6 +38,19 @@ TEST(OptionsTest, Defaults) {
   EXPECT_FALSE(p.options.relay);
   EXPECT_EQ(p.options.peers, 5u);
   EXPECT_EQ(p.options.max_peers, 32u);
+  EXPECT_EQ(p.options.queue_max, 16u << 20);
+  EXPECT_EQ(p.options.stdout_max, 4u << 20);
+  EXPECT_EQ(p.options.handshake_timeout, 10);
+}
+
+TEST(OptionsTest, LimitOptions) {
+  Parsed p = Parse({"--queue-max", "1048576", "--stdout-max=1073741824", "--handshake-timeout",
+                    "1"});
+  ASSERT_EQ(p.outcome, ParseOutcome::kRun) << p.error;
+  EXPECT_EQ(p.options.queue_max, 1048576u);
+  EXPECT_EQ(p.options.stdout_max, 1073741824u);
+  EXPECT_EQ(p.options.handshake_timeout, 1);
+  EXPECT_EQ(Parse({"--handshake-timeout", "3600"}).options.handshake_timeout, 3600);
 }
 
 TEST(OptionsTest, PeersAndMaxPeers) {
@@ -142,6 +155,9 @@ TEST(OptionsTest, UsageErrors) {
       {{"--peers", "1001"}, "--peers: 1001: not a number from 0 to 1000"},
       {{"--max-peers", "0"}, "--max-peers: 0: not a number from 1 to 1000"},
       {{"--peers", "9", "--max-peers", "8"}, "--peers: 9: more than --max-peers 8"},
+      {{"--queue-max", "1048575"}, "--queue-max: 1048575: not a number from 1048576 to 1073741824"},
+      {{"--stdout-max", "1073741825"}, "--stdout-max: 1073741825: not a number from 1048576"},
+      {{"--handshake-timeout", "0"}, "--handshake-timeout: 0: not a number from 1 to 3600"},
   };
   for (const Case& c : cases) {
     Parsed p = Parse(c.args);
@@ -168,7 +184,8 @@ TEST(OptionsTest, ValidNickAllowsUtf8) {
 TEST(OptionsTest, UsageNamesEveryOption) {
   for (const char* name : {"--listen", "--no-listen", "--connect", "--nick", "--format", "--raw",
                            "--relay", "--hops", "--seen", "--max-size", "--quiet", "--verbose",
-                           "--peers", "--max-peers",
+                           "--peers", "--max-peers", "--queue-max", "--stdout-max",
+                           "--handshake-timeout",
                            "--help", "--version"}) {
     EXPECT_NE(std::string(kUsageText).find(name), std::string::npos) << name;
   }
