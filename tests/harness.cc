@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "frame.h"
+
 #ifndef FLOODCHAT_DEFAULT_BIN
 #define FLOODCHAT_DEFAULT_BIN "./floodchat"
 #endif
@@ -371,6 +373,46 @@ int FreePort() {
     port = ntohs(a.sin_port);
   close(fd);
   return port;
+}
+
+std::string HelloBytes(uint64_t node_id, const std::string& nick) {
+  floodchat::Buffer b;
+  floodchat::AppendHello(node_id, nick, 0, &b);
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+std::string MessageBytes(uint64_t node_id, uint64_t n, const std::string& nick,
+                         const std::string& text, uint8_t hops, uint8_t limit) {
+  floodchat::Message m;
+  floodchat::PutU64(m.id.bytes, node_id);
+  floodchat::PutU64(m.id.bytes + 8, n);
+  m.hops = hops;
+  m.hop_limit = limit;
+  m.nick = nick;
+  m.text = text;
+  floodchat::Buffer b;
+  floodchat::AppendMessage(m, &b);
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+// Decodes the message frames at the head of `bytes` (consuming them) and
+// returns their texts; skips a hello.
+std::vector<std::string> TakeMessages(std::string* bytes) {
+  std::vector<std::string> texts;
+  size_t at = 0;
+  for (;;) {
+    floodchat::Frame f;
+    const char* why = nullptr;
+    auto st = floodchat::DecodeFrame(reinterpret_cast<const uint8_t*>(bytes->data()) + at,
+                                     bytes->size() - at, 1 << 20, &f, &why);
+    if (st != floodchat::DecodeStatus::kFrame) break;
+    floodchat::Message m;
+    if (f.type == floodchat::kTypeMessage && floodchat::ParseMessage(f, &m, &why))
+      texts.emplace_back(m.text);
+    at += f.wire_size;
+  }
+  bytes->erase(0, at);
+  return texts;
 }
 
 }  // namespace floodchat_test

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -120,6 +121,14 @@ void Settle();
 long long Stat(Proc* node, const std::string& name);
 // A port on 127.0.0.1 that was free a moment ago.
 int FreePort();
+
+// Protocol bytes, for tests that play a peer by hand.
+std::string HelloBytes(uint64_t node_id, const std::string& nick);
+std::string MessageBytes(uint64_t node_id, uint64_t n, const std::string& nick,
+                         const std::string& text, uint8_t hops = 1, uint8_t limit = 64);
+// Decodes the message frames at the head of `bytes` (consuming them) and
+// returns their texts; skips other frames.
+std::vector<std::string> TakeMessages(std::string* bytes);
 
 }  // namespace floodchat_test
 

@@ -1,0 +1,222 @@
+// Hostile input, end to end: a node B between two honest peers A and C takes
+// garbage, oversized frames, bad hop counts, silent and slow peers and a
+// storm of connections. In each test B closes what it must, stays within its
+// bounds, and A and C keep exchanging messages through it with none lost.
+#include <dirent.h>
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+
+namespace floodchat_test {
+namespace {
+
+using Node = std::unique_ptr<Proc>;
+
+std::string Addr(int port) { return "127.0.0.1:" + std::to_string(port); }
+
+struct Trio {
+  Node a, b, c;
+  int port = -1;  // B's
+};
+
+// A - B - C, a fixed line (--peers 0); `b_extra` are B's extra options.
+Trio StartTrio(const std::vector<std::string>& b_extra = {}) {
+  Trio t;
+  std::vector<std::string> args = {"-l", "127.0.0.1:0", "-n", "b", "--peers", "0"};
+  args.insert(args.end(), b_extra.begin(), b_extra.end());
+  t.b = Proc::Start(args);
+  t.port = t.b->Port();
+  EXPECT_GT(t.port, 0) << t.b->err();
+  t.a = Proc::Start({"-l", "127.0.0.1:0", "-n", "a", "--peers", "0", "-c", Addr(t.port)});
+  t.c = Proc::Start({"-l", "127.0.0.1:0", "-n", "c", "--peers", "0", "-c", Addr(t.port)});
+  EXPECT_TRUE(WaitConnected(t.b.get(), 2)) << t.b->err();
+  return t;
+}
+
+// `n` messages each way between A and C through B: every one arrives once.
+void ExpectHonestTraffic(Trio* t, const std::string& tag, int n = 50) {
+  std::string from_a, from_c;
+  for (int i = 0; i < n; ++i) {
+    from_a += tag + " a " + std::to_string(i) + "\n";
+    from_c += tag + " c " + std::to_string(i) + "\n";
+  }
+  t->a->Write(from_a);
+  t->c->Write(from_c);
+  auto all_of = [&](Proc* p, const std::string& who) {
+    return p->WaitLines(
+        [&](const std::vector<std::string>& lines) {
+          for (int i = 0; i < n; ++i)
+            if (CountLine(lines, who + ": " + tag + " " + who + " " + std::to_string(i)) == 0)
+              return false;
+          return true;
+        },
+        10000);
+  };
+  ASSERT_TRUE(all_of(t->c.get(), "a")) << tag << "\n" << t->b->err();
+  ASSERT_TRUE(all_of(t->a.get(), "c")) << tag << "\n" << t->b->err();
+  Settle();
+  for (int i = 0; i < n; ++i) {
+    EXPECT_EQ(CountLine(t->c->lines(), "a: " + tag + " a " + std::to_string(i)), 1u);
+    EXPECT_EQ(CountLine(t->a->lines(), "c: " + tag + " c " + std::to_string(i)), 1u);
+  }
+  EXPECT_EQ(t->b->Wait(0), -1) << "B exited";
+}
+
+size_t OpenDescriptors(pid_t pid) {
+  DIR* d = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
+  if (d == nullptr) return 0;
+  size_t n = 0;
+  while (readdir(d) != nullptr) ++n;
+  closedir(d);
+  return n - 2;  // . and ..
+}
+
+long RssKiB(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return atol(line.c_str() + 6);
+  return -1;
+}
+
+TEST(Attack, RandomBytesFromManyConnections) {
+  Trio t = StartTrio({"--handshake-timeout", "2"});
+  std::mt19937 rng(2026);
+  std::vector<std::unique_ptr<RawClient>> noise;
+  for (int k = 0; k < 20; ++k) {
+    auto r = std::make_unique<RawClient>(t.port);
+    ASSERT_TRUE(r->connected());
+    std::string junk(4096, '\0');
+    for (char& ch : junk) ch = static_cast<char>(rng());
+    r->Send(junk);
+    noise.push_back(std::move(r));
+  }
+  ExpectHonestTraffic(&t, "during");
+  // Each is closed: at once for a bad header or hello, at the handshake
+  // timeout for bytes that look like the start of a long frame.
+  for (auto& r : noise) EXPECT_TRUE(r->WaitClosed(5000));
+  ExpectHonestTraffic(&t, "after");
+}
+
+TEST(Attack, FrameClaimingFourGiBIsRefusedFromItsHeader) {
+  Trio t = StartTrio();
+  long before = RssKiB(t.b->pid());
+  for (const char* type : {"\x01", "\x02"}) {
+    RawClient r(t.port);
+    ASSERT_TRUE(r.connected());
+    r.Send(std::string("\xff\xff\xff\xff", 4) + type + std::string(1000, 'x'));
+    EXPECT_TRUE(r.WaitClosed(3000));
+  }
+  // The same after a good hello.
+  RawClient h(t.port);
+  h.Send(HelloBytes(99, "h") + std::string("\xff\xff\xff\xf0\x02", 5));
+  EXPECT_TRUE(h.WaitClosed(3000));
+  EXPECT_TRUE(t.b->WaitStderr("frame longer than the limit", 3000)) << t.b->err();
+  EXPECT_LT(RssKiB(t.b->pid()) - before, 8 * 1024) << "B buffered part of a huge frame";
+  ExpectHonestTraffic(&t, "after");
+}
+
+TEST(Attack, ValidHelloThenGarbage) {
+  Trio t = StartTrio();
+  RawClient r(t.port);
+  r.Send(HelloBytes(7, "mallory") + std::string("\x00\x00\x00\x02\x02\x00GARBAGE", 13));
+  EXPECT_TRUE(r.WaitClosed(3000));
+  EXPECT_TRUE(t.b->WaitStderr("(mallory): protocol error", 3000)) << t.b->err();
+  ExpectHonestTraffic(&t, "after");
+}
+
+TEST(Attack, HopCountOverTheLimitIsRefusedNotRelayed) {
+  Trio t = StartTrio();
+  RawClient r(t.port);
+  r.Send(HelloBytes(8, "hopper") + MessageBytes(8, 1, "hopper", "too far", 5, 4));
+  EXPECT_TRUE(r.WaitClosed(3000));
+  EXPECT_TRUE(t.b->WaitStderr("hop count out of range", 3000)) << t.b->err();
+  RawClient z(t.port);
+  z.Send(HelloBytes(9, "zero") + MessageBytes(9, 1, "zero", "no hops", 0, 4));
+  EXPECT_TRUE(z.WaitClosed(3000));
+  ExpectHonestTraffic(&t, "after");
+  for (Proc* p : {t.a.get(), t.b.get(), t.c.get()}) {
+    EXPECT_EQ(CountLine(p->lines(), "hopper: too far"), 0u);
+    EXPECT_EQ(CountLine(p->lines(), "zero: no hops"), 0u);
+  }
+}
+
+TEST(Attack, SilentPeerIsClosedAtTheHandshakeTimeout) {
+  Trio t = StartTrio({"--handshake-timeout", "1"});
+  RawClient r(t.port);
+  ASSERT_TRUE(r.connected());
+  long long t0 = NowMs();
+  EXPECT_TRUE(r.WaitClosed(5000));
+  long long took = NowMs() - t0;
+  EXPECT_GE(took, 700);
+  EXPECT_LE(took, 3000);
+  EXPECT_TRUE(t.b->WaitStderr("no hello within the handshake timeout", 3000)) << t.b->err();
+  ExpectHonestTraffic(&t, "after");
+}
+
+// Slowloris: a hello dribbled one byte at a time never completes within the
+// timeout, however steadily the bytes come.
+TEST(Attack, SlowHelloIsClosedAtTheHandshakeTimeout) {
+  Trio t = StartTrio({"--handshake-timeout", "2"});
+  RawClient r(t.port);
+  ASSERT_TRUE(r.connected());
+  const std::string hello = HelloBytes(10, "slowloris");
+  long long t0 = NowMs();
+  bool closed = false;
+  for (size_t i = 0; i < hello.size() && !closed; ++i) {
+    r.Send(hello.substr(i, 1));
+    closed = r.WaitClosed(250);
+  }
+  if (!closed) closed = r.WaitClosed(3000);
+  long long took = NowMs() - t0;
+  EXPECT_TRUE(closed);
+  EXPECT_GE(took, 1500);
+  EXPECT_LE(took, 4500);
+  EXPECT_EQ(Count(t.b->err(), "connected to slowloris"), 0u);
+  ExpectHonestTraffic(&t, "after");
+}
+
+TEST(Attack, FiveHundredConnectionsAtOnce) {
+  Trio t = StartTrio();
+  const pid_t b = t.b->pid();
+  size_t fds_before = OpenDescriptors(b);
+  long rss_before = RssKiB(b);
+  std::vector<std::unique_ptr<RawClient>> storm;
+  size_t peak_fds = 0;
+  for (int k = 0; k < 500; ++k) {
+    storm.push_back(std::make_unique<RawClient>(t.port));
+    if (k % 50 == 49) {
+      Proc::PumpAll(0);
+      peak_fds = std::max(peak_fds, OpenDescriptors(b));
+    }
+  }
+  size_t connected = 0;
+  for (auto& r : storm) connected += r->connected() ? 1 : 0;
+  EXPECT_GT(connected, 400u);
+  ExpectHonestTraffic(&t, "storm");
+  peak_fds = std::max(peak_fds, OpenDescriptors(b));
+  // At most --max-peers connections (32) and 16 being refused, besides the
+  // listener, stdio and the wake-up pipe.
+  EXPECT_LE(peak_fds, fds_before + 32 + 16) << "before " << fds_before;
+  EXPECT_LT(RssKiB(b) - rss_before, 16 * 1024);
+  EXPECT_GE(Stat(t.b.get(), "refused"), 400);
+  // Refusals are reported at most once a second, not once each.
+  EXPECT_LT(Count(t.b->err(), "refused: already"), 20u) << t.b->err();
+  storm.clear();
+  ExpectHonestTraffic(&t, "after");
+  // The slots the storm held are free again.
+  Node d = Proc::Start({"-l", "127.0.0.1:0", "-n", "d", "--peers", "0", "-c", Addr(t.port)});
+  ASSERT_TRUE(WaitConnected(d.get(), 1, 5000)) << d->err();
+}
+
+}  // namespace
+}  // namespace floodchat_test
