@@ -20,6 +20,7 @@ SRCS  = buffer.cc command.cc console.cc dedup.cc dial.cc format.cc frame.cc loop
         net_posix.cc options.cc peers.cc relay.cc
 TESTS = buffer_test.cc command_test.cc dedup_test.cc format_test.cc frame_test.cc lines_test.cc \
         mesh_test.cc options_test.cc relay_test.cc attack_e2e_test.cc e2e_test.cc mesh_e2e_test.cc \
+        overload_e2e_test.cc \
         harness.cc
 
 REL_OBJS  = $(SRCS:%.cc=$(BUILD)/rel/%.o) $(BUILD)/rel/main.o

@@ -117,7 +117,10 @@ void Node::SendText(std::string_view text) {
 
 void Node::PrintMessage(const Message& m) {
   if (!stdout_ok_) return;
-  if (stdout_.size() >= limits_.stdout_max) {
+  // While the backlog still holds input back nothing is dropped: input is
+  // paused, so what arrives meanwhile is bounded by one turn's reads.
+  if (stdout_.size() >= limits_.stdout_max &&
+      !HoldsInputBack(stdout_.size(), stdout_backlog_since_, kNoProgressCheck)) {
     ++stdout_dropped_;
     return;
   }

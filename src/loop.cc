@@ -168,21 +168,35 @@ void Node::TrackBacklog(size_t queued, uint64_t* since) const {
   }
 }
 
-bool Node::HoldsInputBack(size_t queued, uint64_t since) const {
-  return queued > limits_.queue_soft && now_ - since < limits_.stall_ms;
+// When a backlog stops holding input back: stall_ms after it began, or
+// stopped_ms after the reader last took anything (or the backlog began),
+// unless `progress` is kNoProgressCheck.
+uint64_t Node::BacklogDeadline(uint64_t since, uint64_t progress) const {
+  uint64_t stalled = since + limits_.stall_ms;
+  if (progress == kNoProgressCheck) return stalled;
+  uint64_t stopped = (progress > since ? progress : since) + limits_.stopped_ms;
+  return stalled < stopped ? stalled : stopped;
+}
+
+bool Node::HoldsInputBack(size_t queued, uint64_t since, uint64_t progress) const {
+  return queued > limits_.queue_soft && now_ < BacklogDeadline(since, progress);
 }
 
 bool Node::InputPaused() const {
   // A queue over queue_soft holds all input back, so that a reader that is
   // slower than the rest slows the mesh down instead of losing messages: this
   // backpressure is what keeps a healthy network lossless. A reader that
-  // cannot bring its queue back under queue_soft within stall_ms is too slow
-  // to hold everyone back; it stops counting here, and then a peer is dropped
-  // at queue_hard and stdout loses lines past stdout_max.
+  // cannot bring its queue back under queue_soft within stall_ms, or that
+  // takes nothing at all for stopped_ms (a stopped process, a dead link), is
+  // too slow to hold everyone back; it stops counting here, and then a peer
+  // is dropped at queue_hard and stdout loses lines past stdout_max.
   for (const auto& p : peers_) {
-    if (!p->closing && HoldsInputBack(p->out.size(), p->backlog_since)) return true;
+    if (!p->closing && HoldsInputBack(p->out.size(), p->backlog_since, p->progress_at))
+      return true;
   }
-  return stdout_ok_ && HoldsInputBack(stdout_.size(), stdout_backlog_since_);
+  // stdout is this node's own consumer, a local process that may be briefly
+  // descheduled but is not a stranger: only stall_ms applies to it.
+  return stdout_ok_ && HoldsInputBack(stdout_.size(), stdout_backlog_since_, kNoProgressCheck);
 }
 
 int Node::PollTimeout() const {
@@ -190,11 +204,12 @@ int Node::PollTimeout() const {
   if (next_maintain_ < wake) wake = next_maintain_;
   for (const auto& p : peers_) {
     if ((p->state != Peer::State::kLive || p->retiring) && p->deadline < wake) wake = p->deadline;
-    if (p->backlog_since != 0 && p->backlog_since + limits_.stall_ms < wake)
-      wake = p->backlog_since + limits_.stall_ms;
+    if (p->backlog_since != 0 && BacklogDeadline(p->backlog_since, p->progress_at) < wake)
+      wake = BacklogDeadline(p->backlog_since, p->progress_at);
   }
-  if (stdout_backlog_since_ != 0 && stdout_backlog_since_ + limits_.stall_ms < wake)
-    wake = stdout_backlog_since_ + limits_.stall_ms;
+  if (stdout_backlog_since_ != 0 &&
+      BacklogDeadline(stdout_backlog_since_, kNoProgressCheck) < wake)
+    wake = BacklogDeadline(stdout_backlog_since_, kNoProgressCheck);
   if (draining_ && drain_deadline_ < wake) wake = drain_deadline_;
   if (accept_resume_ > now_ && accept_resume_ < wake) wake = accept_resume_;
   if (stdout_dropped_ != stdout_dropped_reported_) {

@@ -31,6 +31,9 @@ struct Limits {
   size_t queue_soft = 1024 * 1024;       // a queue (peer or stdout) above this pauses input
   size_t queue_hard = 16 * 1024 * 1024;  // a peer's queue above this drops the peer
   uint64_t stall_ms = 1000;  // a queue above queue_soft this long stops pausing input
+  // ... and so does a peer's queue above it that nothing was taken from this
+  // long: a stopped process or a dead link is given up on sooner.
+  uint64_t stopped_ms = 250;
   size_t stdout_max = 4 * 1024 * 1024;   // pending stdout bytes before lines are dropped
   size_t pending_max = 1024 * 1024;      // queued own messages before stdin pauses
   size_t max_refusing = 16;  // inbound connections being refused at once; more are just closed
@@ -123,7 +126,8 @@ class Node {
   void BeginDrain();
   bool DrainStep();  // true when the node may exit
   void TrackBacklog(size_t queued, uint64_t* since) const;
-  bool HoldsInputBack(size_t queued, uint64_t since) const;
+  bool HoldsInputBack(size_t queued, uint64_t since, uint64_t progress) const;
+  uint64_t BacklogDeadline(uint64_t since, uint64_t progress) const;
   bool InputPaused() const;
   int PollTimeout() const;
   void CheckTimers();
@@ -165,6 +169,7 @@ class Node {
   Buffer stdout_;
   bool stdout_ok_ = true;
   uint64_t stdout_backlog_since_ = 0;
+  static constexpr uint64_t kNoProgressCheck = ~uint64_t{0};
   uint64_t stdout_dropped_ = 0;
   uint64_t stdout_dropped_reported_ = 0;
   uint64_t stdout_report_ms_ = 0;

@@ -44,6 +44,7 @@ struct Peer {
   Buffer out;
   uint64_t deadline = 0;  // connect or handshake deadline
   uint64_t backlog_since = 0;  // when `out` went over queue_soft; 0 if not over
+  uint64_t progress_at = 0;    // the last send that took some of `out`
   bool write_shut = false;
   bool closing = false;
   // A duplicate of another connection to the same node: nothing new is sent

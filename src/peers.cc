@@ -370,7 +370,9 @@ void Node::OnMessage(Peer* from, const Message& m, uint8_t* frame, size_t frame_
 void Node::Enqueue(Peer* p, const uint8_t* bytes, size_t size) {
   p->out.Append(bytes, size);
   TrackBacklog(p->out.size(), &p->backlog_since);
-  if (p->out.size() > limits_.queue_hard) {
+  // As for stdout: not while this backlog still holds input back.
+  if (p->out.size() > limits_.queue_hard &&
+      !HoldsInputBack(p->out.size(), p->backlog_since, p->progress_at)) {
     ClosePeer(p,
               "dropped: " + std::to_string(p->out.size()) +
                   " bytes queued and the peer is not reading",
@@ -389,6 +391,7 @@ void Node::FlushPeer(Peer* p) {
     return;
   }
   if (sent > 0) {
+    p->progress_at = now_;
     p->out.Consume(sent);
     TrackBacklog(p->out.size(), &p->backlog_since);
     bytes_out_ += sent;

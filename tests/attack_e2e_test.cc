@@ -2,13 +2,11 @@
 // garbage, oversized frames, bad hop counts, silent and slow peers and a
 // storm of connections. In each test B closes what it must, stays within its
 // bounds, and A and C keep exchanging messages through it with none lost.
-#include <dirent.h>
 #include <signal.h>
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <random>
 #include <string>
@@ -71,23 +69,6 @@ void ExpectHonestTraffic(Trio* t, const std::string& tag, int n = 50) {
   EXPECT_EQ(t->b->Wait(0), -1) << "B exited";
 }
 
-size_t OpenDescriptors(pid_t pid) {
-  DIR* d = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
-  if (d == nullptr) return 0;
-  size_t n = 0;
-  while (readdir(d) != nullptr) ++n;
-  closedir(d);
-  return n - 2;  // . and ..
-}
-
-long RssKiB(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0) return atol(line.c_str() + 6);
-  return -1;
-}
-
 TEST(Attack, RandomBytesFromManyConnections) {
   Trio t = StartTrio({"--handshake-timeout", "2"});
   std::mt19937 rng(2026);
@@ -109,7 +90,7 @@ TEST(Attack, RandomBytesFromManyConnections) {
 
 TEST(Attack, FrameClaimingFourGiBIsRefusedFromItsHeader) {
   Trio t = StartTrio();
-  long before = RssKiB(t.b->pid());
+  long before = StatusKiB(t.b->pid(), "VmRSS");
   for (const char* type : {"\x01", "\x02"}) {
     RawClient r(t.port);
     ASSERT_TRUE(r.connected());
@@ -121,7 +102,7 @@ TEST(Attack, FrameClaimingFourGiBIsRefusedFromItsHeader) {
   h.Send(HelloBytes(99, "h") + std::string("\xff\xff\xff\xf0\x02", 5));
   EXPECT_TRUE(h.WaitClosed(3000));
   EXPECT_TRUE(t.b->WaitStderr("frame longer than the limit", 3000)) << t.b->err();
-  EXPECT_LT(RssKiB(t.b->pid()) - before, 8 * 1024) << "B buffered part of a huge frame";
+  EXPECT_LT(StatusKiB(t.b->pid(), "VmRSS") - before, 8 * 1024) << "B buffered part of a huge frame";
   ExpectHonestTraffic(&t, "after");
 }
 
@@ -189,7 +170,7 @@ TEST(Attack, FiveHundredConnectionsAtOnce) {
   Trio t = StartTrio();
   const pid_t b = t.b->pid();
   size_t fds_before = OpenDescriptors(b);
-  long rss_before = RssKiB(b);
+  long rss_before = StatusKiB(b, "VmRSS");
   std::vector<std::unique_ptr<RawClient>> storm;
   size_t peak_fds = 0;
   for (int k = 0; k < 500; ++k) {
@@ -207,7 +188,7 @@ TEST(Attack, FiveHundredConnectionsAtOnce) {
   // At most --max-peers connections (32) and 16 being refused, besides the
   // listener, stdio and the wake-up pipe.
   EXPECT_LE(peak_fds, fds_before + 32 + 16) << "before " << fds_before;
-  EXPECT_LT(RssKiB(b) - rss_before, 16 * 1024);
+  EXPECT_LT(StatusKiB(b, "VmRSS") - rss_before, 16 * 1024);
   EXPECT_GE(Stat(t.b.get(), "refused"), 400);
   // Refusals are reported at most once a second, not once each.
   EXPECT_LT(Count(t.b->err(), "refused: already"), 20u) << t.b->err();

@@ -1,6 +1,7 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -14,6 +15,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 
 #include "frame.h"
 
@@ -94,7 +96,7 @@ Proc::~Proc() {
 void Proc::Pump(bool* got_any) {
   char buf[65536];
   for (;;) {
-    ssize_t n = out_ >= 0 ? read(out_, buf, sizeof buf) : -1;
+    ssize_t n = out_ >= 0 && !stdout_paused_ ? read(out_, buf, sizeof buf) : -1;
     if (n <= 0) break;
     *got_any = true;
     out_partial_.append(buf, static_cast<size_t>(n));
@@ -116,7 +118,7 @@ void Proc::Pump(bool* got_any) {
 void Proc::PumpAll(int ms) {
   std::vector<pollfd> fds;
   for (Proc* p : Live()) {
-    if (p->out_ >= 0) fds.push_back({p->out_, POLLIN, 0});
+    if (p->out_ >= 0 && !p->stdout_paused_) fds.push_back({p->out_, POLLIN, 0});
     fds.push_back({p->errfd_, POLLIN, 0});
   }
   poll(fds.data(), fds.size(), ms);
@@ -357,6 +359,24 @@ long long Stat(Proc* node, const std::string& name) {
   size_t at = e.find(" " + name + "=", line);
   if (line == std::string::npos || at == std::string::npos) return -1;
   return atoll(e.c_str() + at + name.size() + 2);
+}
+
+size_t OpenDescriptors(pid_t pid) {
+  DIR* d = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
+  if (d == nullptr) return 0;
+  size_t n = 0;
+  while (dirent* e = readdir(d))
+    if (e->d_name[0] != '.') ++n;
+  closedir(d);
+  return n;
+}
+
+long StatusKiB(pid_t pid, const std::string& field) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind(field + ":", 0) == 0) return atol(line.c_str() + field.size() + 1);
+  return -1;
 }
 
 int FreePort() {

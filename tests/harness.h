@@ -32,6 +32,8 @@ class Proc {
   size_t WriteSome(const std::string& bytes, int timeout_ms);
   void CloseStdin();
   void CloseStdout();  // the reading end: the process then gets EPIPE
+  // Stops (or resumes) reading the process's stdout: a consumer that stalls.
+  void PauseStdout(bool paused) { stdout_paused_ = paused; }
   void Signal(int sig);
 
   // Waits until `pred` holds for this process's stdout lines (complete lines,
@@ -56,6 +58,7 @@ class Proc {
 
   pid_t pid_ = -1;
   int in_ = -1, out_ = -1, errfd_ = -1;
+  bool stdout_paused_ = false;
   std::string out_partial_;
   std::vector<std::string> lines_;
   std::string err_;
@@ -121,6 +124,11 @@ void Settle();
 long long Stat(Proc* node, const std::string& name);
 // A port on 127.0.0.1 that was free a moment ago.
 int FreePort();
+
+// From /proc: a process's open descriptors, and a "Vm..." field of its
+// status in KiB (-1 if absent).
+size_t OpenDescriptors(pid_t pid);
+long StatusKiB(pid_t pid, const std::string& field);
 
 // Protocol bytes, for tests that play a peer by hand.
 std::string HelloBytes(uint64_t node_id, const std::string& nick);
