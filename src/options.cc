@@ -135,6 +135,14 @@ bool ParseEndpoint(std::string_view text, bool port_only_ok, Endpoint* out,
     *error = std::string(text) + ": empty host";
     return false;
   }
+  for (unsigned char c : host) {
+    // No name or address has these; taking them would also make the
+    // endpoint print as text that reads back differently.
+    if (c <= ' ' || c == 0x7f || c == '[' || c == ']') {
+      *error = std::string(text) + ": bad character in host";
+      return false;
+    }
+  }
   if (!ParsePort(port, &out->port)) {
     *error = std::string(text) + ": port must be a number from 0 to 65535";
     return false;

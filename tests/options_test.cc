@@ -135,6 +135,11 @@ TEST(OptionsTest, UsageErrors) {
       {{"-c", ":5"}, "-c: :5: empty host"},
       {{"-c", "::1:5"}, "-c: ::1:5: write an IPv6 address as [ADDRESS]:PORT"},
       {{"-c", "[::1]5"}, "-c: [::1]5: expected [ADDRESS]:PORT"},
+      // Found by tests/fuzz/command_fuzz.cc: these printed back as text that
+      // parsed differently.
+      {{"-c", "[[x]:1"}, "-c: [[x]:1: bad character in host"},
+      {{"-c", "]:1"}, "-c: ]:1: bad character in host"},
+      {{"-c", "a b:1"}, "-c: a b:1: bad character in host"},
       {{"-l", "x:-1"}, "-l: x:-1: port must be"},
       {{"-n", ""}, "-n: must be 1 to 32 bytes"},
       {{"-n", "abcdefghijabcdefghijabcdefghijabc"}, "-n: must be 1 to 32 bytes"},
