@@ -166,7 +166,7 @@ void Node::ShowStats() {
   fprintf(stderr,
           "stats: sent=%llu received=%llu duplicates=%llu bytes_in=%llu bytes_out=%llu "
           "peers=%zu stdout_dropped=%llu seen=%zu/%zu evicted=%llu known=%zu attempts=%llu "
-          "failures=%llu reconnects=%llu refused=%llu\n",
+          "failures=%llu reconnects=%llu refused=%llu late=%llu\n",
           static_cast<unsigned long long>(c.sent), static_cast<unsigned long long>(c.received),
           static_cast<unsigned long long>(c.duplicates),
           static_cast<unsigned long long>(bytes_in_), static_cast<unsigned long long>(bytes_out_),
@@ -174,7 +174,8 @@ void Node::ShowStats() {
           relay_.seen().capacity(), static_cast<unsigned long long>(relay_.seen().evictions()),
           book_.size(), static_cast<unsigned long long>(dial_attempts_),
           static_cast<unsigned long long>(dial_failures_),
-          static_cast<unsigned long long>(reconnects_), static_cast<unsigned long long>(refused_));
+          static_cast<unsigned long long>(reconnects_), static_cast<unsigned long long>(refused_),
+          static_cast<unsigned long long>(c.late_duplicates));
 }
 
 }  // namespace floodchat

@@ -136,4 +136,46 @@ bool DedupRing::SeenOrRemember(const MessageId& id) {
   return false;
 }
 
+OriginWindows::~OriginWindows() { free(origins_); }
+
+bool OriginWindows::Init(uint64_t hash_key) {
+  if (origins_ != nullptr) return false;
+  origins_ = static_cast<Origin*>(calloc(kOrigins, sizeof(Origin)));
+  key_ = hash_key;
+  return origins_ != nullptr;
+}
+
+bool OriginWindows::RecordIsLate(const MessageId& id) {
+  uint64_t node_id = GetU64(id.bytes);
+  uint64_t counter = GetU64(id.bytes + 8);
+  Origin& o = origins_[Mix(node_id ^ key_) % kOrigins];
+  auto bit = [&o](uint64_t c) -> uint64_t& { return o.bits[(c % kWindow) / 64]; };
+  auto mask = [](uint64_t c) { return uint64_t{1} << (c % 64); };
+  // `next` is 0 only in an unused slot; a counter of UINT64_MAX would wrap it
+  // to 0, so such a record simply starts over next time.
+  if (o.next == 0 || o.node_id != node_id) {
+    o.node_id = node_id;
+    o.next = counter + 1;
+    memset(o.bits, 0, sizeof o.bits);
+    bit(counter) |= mask(counter);
+    return false;
+  }
+  if (counter >= o.next) {
+    // Slide the window up: clear the bits of the counters skipped over.
+    if (counter - o.next >= kWindow) {
+      memset(o.bits, 0, sizeof o.bits);
+    } else {
+      for (uint64_t c = o.next; c < counter; ++c) bit(c) &= ~mask(c);
+    }
+    bit(counter) |= mask(counter);
+    o.next = counter + 1;
+    return false;
+  }
+  if (o.next - counter > kWindow) return true;  // far behind its origin's newest
+  uint64_t& word = bit(counter);
+  if ((word & mask(counter)) != 0) return true;
+  word |= mask(counter);  // overtaken on the way, but new
+  return false;
+}
+
 }  // namespace floodchat

@@ -68,6 +68,17 @@ bool Node::Start() {
     return false;
   }
   rng_ = Rng(seeds[4]);
+  // Every connection, each one being refused, stdio, the listener and the
+  // wake-up pipe hold a descriptor; if the system allows fewer, accept and
+  // connect fail beyond it (handled, but better known at start).
+  const size_t kOwn = 8;
+  size_t wanted = options_.max_peers + limits_.max_refusing + kOwn;
+  size_t allowed = net::RaiseDescriptorLimit(wanted);
+  if (allowed < wanted)
+    Say(kError,
+        "--max-peers %zu: only %zu open files allowed (ulimit -n); connections beyond about %zu "
+        "will fail",
+        options_.max_peers, allowed, allowed > kOwn ? allowed - kOwn : 0);
   max_frame_ = MaxFrameLength(options_.max_size);
   read_buffer_.resize(limits_.stdin_chunk);
   if (options_.listen && !StartListening()) return false;
@@ -216,6 +227,8 @@ int Node::PollTimeout() const {
     uint64_t report = stdout_report_ms_ + 1000;
     if (report < wake) wake = report;
   }
+  if (relay_.counters().late_duplicates != late_reported_ && late_report_ms_ + 1000 < wake)
+    wake = late_report_ms_ + 1000;
   return wake <= now_ ? 0 : static_cast<int>(wake - now_);
 }
 
@@ -241,6 +254,16 @@ void Node::CheckTimers() {
         static_cast<unsigned long long>(stdout_dropped_));
     stdout_dropped_reported_ = stdout_dropped_;
     stdout_report_ms_ = now_;
+  }
+  uint64_t late = relay_.counters().late_duplicates;
+  if (late != late_reported_ && now_ >= late_report_ms_ + 1000) {
+    Say(kError,
+        "%llu late duplicates: messages that came back after the --seen table (%zu IDs) had "
+        "forgotten them were printed again (%llu in all); a larger --seen avoids this",
+        static_cast<unsigned long long>(late - late_reported_), relay_.seen().capacity(),
+        static_cast<unsigned long long>(late));
+    late_reported_ = late;
+    late_report_ms_ = now_;
   }
 }
 

@@ -173,6 +173,8 @@ class Node {
   uint64_t stdout_dropped_ = 0;
   uint64_t stdout_dropped_reported_ = 0;
   uint64_t stdout_report_ms_ = 0;
+  uint64_t late_reported_ = 0;  // late duplicates already reported
+  uint64_t late_report_ms_ = 0;
 
   Buffer scratch_;  // one own message, encoded once for every peer
   std::vector<uint8_t> read_buffer_;

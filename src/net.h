@@ -41,6 +41,10 @@ struct Address {
 bool Startup(std::string* error);
 // Undoes what Startup changed on shared file descriptions (stdout's flags).
 void Cleanup();
+// Raises the limit on open descriptors (RLIMIT_NOFILE's soft limit) to
+// `wanted` if it is lower and the hard limit allows; returns the limit then in
+// force, or `wanted` if there is no such limit.
+size_t RaiseDescriptorLimit(size_t wanted);
 
 // Resolves host (a name or a numeric address) and port. `passive` is for
 // listening. At least one address on success.

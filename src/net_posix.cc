@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,6 +86,19 @@ void NoDelay(int fd) {
 }
 
 }  // namespace
+
+size_t RaiseDescriptorLimit(size_t wanted) {
+  struct rlimit r;
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur == RLIM_INFINITY) return wanted;
+  if (r.rlim_cur >= wanted) return static_cast<size_t>(r.rlim_cur);
+  rlim_t raised = r.rlim_max == RLIM_INFINITY || r.rlim_max >= wanted ? wanted : r.rlim_max;
+  if (raised > r.rlim_cur) {
+    rlim_t before = r.rlim_cur;
+    r.rlim_cur = raised;
+    if (setrlimit(RLIMIT_NOFILE, &r) != 0) r.rlim_cur = before;
+  }
+  return static_cast<size_t>(r.rlim_cur);
+}
 
 bool Startup(std::string* error) {
   signal(SIGPIPE, SIG_IGN);

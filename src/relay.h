@@ -16,6 +16,9 @@ struct RelayCounters {
   uint64_t sent = 0;        // messages this node originated
   uint64_t received = 0;    // new messages accepted from peers
   uint64_t duplicates = 0;  // messages dropped because their ID was seen
+  // Messages accepted as new that were copies of ones seen before: the seen
+  // table had forgotten them (see OriginWindows for how they are told apart).
+  uint64_t late_duplicates = 0;
 };
 
 struct Verdict {
@@ -36,7 +39,9 @@ class Relay {
   Message Originate(std::string_view nick, std::string_view text, uint8_t hop_limit);
 
   // Decides about a message received from a peer. A new message is printed;
-  // it is forwarded with hops + 1 unless it has reached its hop limit.
+  // it is forwarded with hops + 1 unless it has reached its hop limit. A late
+  // duplicate (one the seen table forgot) is counted but treated as new: its
+  // hop limit ends its travel.
   Verdict Accept(const Message& message);
 
   // Hint: a message with this ID will be accepted soon.
@@ -48,6 +53,7 @@ class Relay {
 
  private:
   DedupRing seen_;
+  OriginWindows origins_;
   uint64_t node_id_ = 0;
   uint64_t counter_ = 0;
   RelayCounters counters_;

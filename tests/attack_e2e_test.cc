@@ -27,11 +27,12 @@ struct Trio {
 };
 
 // A - B - C, a fixed line (--peers 0); `b_extra` are B's extra options.
-Trio StartTrio(const std::vector<std::string>& b_extra = {}) {
+// `b_open_files`, if not 0, is B's `ulimit -n`.
+Trio StartTrio(const std::vector<std::string>& b_extra = {}, int b_open_files = 0) {
   Trio t;
   std::vector<std::string> args = {"-l", "127.0.0.1:0", "-n", "b", "--peers", "0"};
   args.insert(args.end(), b_extra.begin(), b_extra.end());
-  t.b = Proc::Start(args);
+  t.b = Proc::Start(args, b_open_files);
   t.port = t.b->Port();
   EXPECT_GT(t.port, 0) << t.b->err();
   t.a = Proc::Start({"-l", "127.0.0.1:0", "-n", "a", "--peers", "0", "-c", Addr(t.port)});
@@ -197,6 +198,38 @@ TEST(Attack, FiveHundredConnectionsAtOnce) {
   // The slots the storm held are free again.
   Node d = Proc::Start({"-l", "127.0.0.1:0", "-n", "d", "--peers", "0", "-c", Addr(t.port)});
   ASSERT_TRUE(WaitConnected(d.get(), 1, 5000)) << d->err();
+}
+
+// `ulimit -n 64` with --max-peers 200: B says at start that connections will
+// fail early; when accept runs out of descriptors it reports that, pauses
+// accepting instead of spinning or crashing, keeps relaying between A and C,
+// and accepts again once descriptors are free.
+TEST(Attack, OutOfFileDescriptors) {
+  Trio t = StartTrio({"--max-peers", "200"}, 64);
+  ASSERT_TRUE(t.b->WaitStderr("only 64 open files allowed (ulimit -n)", 2000)) << t.b->err();
+  const pid_t b = t.b->pid();
+  const size_t fds_before = OpenDescriptors(b);
+  std::vector<std::unique_ptr<RawClient>> storm;
+  for (int k = 0; k < 100; ++k) storm.push_back(std::make_unique<RawClient>(t.port));
+  ASSERT_TRUE(t.b->WaitStderr("accept: Too many open files; not accepting for", 5000))
+      << t.b->err();
+  EXPECT_LE(OpenDescriptors(b), 64u);
+  ExpectHonestTraffic(&t, "nofile");
+  // Reported at most once a second, not once per failed accept.
+  EXPECT_LT(Count(t.b->err(), "accept: "), 10u) << t.b->err();
+  storm.clear();
+  Node d = Proc::Start({"-l", "127.0.0.1:0", "-n", "d", "--peers", "0", "-c", Addr(t.port)});
+  ASSERT_TRUE(WaitConnected(d.get(), 1, 5000)) << d->err() << t.b->err();
+  ExpectHonestTraffic(&t, "freed");
+  // The storm's connections are all closed: B holds only what it held before
+  // and D's connection.
+  size_t fds_after = OpenDescriptors(b);
+  for (int i = 0; i < 30 && fds_after > fds_before + 1; ++i) {
+    PumpFor(100);
+    fds_after = OpenDescriptors(b);
+  }
+  EXPECT_EQ(fds_after, fds_before + 1);
+  EXPECT_EQ(t.b->Wait(0), -1) << "B exited";
 }
 
 }  // namespace

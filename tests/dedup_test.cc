@@ -35,6 +35,85 @@ TEST(DedupRingTest, CapacityIsNeverExceeded) {
   EXPECT_EQ(ring.evictions(), 84u);
 }
 
+MessageId From(uint64_t origin, uint64_t counter) {
+  MessageId id{};
+  PutU64(id.bytes, origin);
+  PutU64(id.bytes + 8, counter);
+  return id;
+}
+
+TEST(OriginWindowsTest, NewMessagesInOrderAreNeverLate) {
+  OriginWindows w;
+  ASSERT_TRUE(w.Init(42));
+  for (uint64_t c = 1000; c < 5000; ++c) {
+    EXPECT_FALSE(w.RecordIsLate(From(7, c)));
+    EXPECT_FALSE(w.RecordIsLate(From(8, c * 3)));  // gaps are fine too
+  }
+}
+
+TEST(OriginWindowsTest, ASecondCopyInsideTheWindowIsLate) {
+  OriginWindows w;
+  ASSERT_TRUE(w.Init(1));
+  for (uint64_t c = 0; c < 100; ++c) ASSERT_FALSE(w.RecordIsLate(From(7, c)));
+  EXPECT_TRUE(w.RecordIsLate(From(7, 50)));
+  EXPECT_TRUE(w.RecordIsLate(From(7, 99)));
+  EXPECT_TRUE(w.RecordIsLate(From(7, 0)));
+  EXPECT_FALSE(w.RecordIsLate(From(9, 50)));  // another origin's 50 is new
+}
+
+TEST(OriginWindowsTest, OvertakenMessagesAreNewOnceThenLate) {
+  OriginWindows w;
+  ASSERT_TRUE(w.Init(1));
+  ASSERT_FALSE(w.RecordIsLate(From(7, 10)));
+  ASSERT_FALSE(w.RecordIsLate(From(7, 15)));  // 11..14 still on their way
+  for (uint64_t c = 11; c < 15; ++c) EXPECT_FALSE(w.RecordIsLate(From(7, c)));
+  for (uint64_t c = 10; c < 16; ++c) EXPECT_TRUE(w.RecordIsLate(From(7, c)));
+  EXPECT_FALSE(w.RecordIsLate(From(7, 16)));
+}
+
+TEST(OriginWindowsTest, SlidingForgetsBitsThatLeaveTheWindow) {
+  const uint64_t n = OriginWindows::kWindow;
+  OriginWindows w;
+  ASSERT_TRUE(w.Init(3));
+  ASSERT_FALSE(w.RecordIsLate(From(7, 0)));
+  // Counter n shares 0's bit; the slide must clear it first, or n + 1 .. would
+  // be taken for copies.
+  ASSERT_FALSE(w.RecordIsLate(From(7, n - 1)));
+  for (uint64_t c = n + 1; c < 2 * n; ++c) ASSERT_FALSE(w.RecordIsLate(From(7, c)));
+  // n was skipped: it is new, even though its bit once held 0.
+  EXPECT_FALSE(w.RecordIsLate(From(7, n)));
+  // 0 is now far behind the newest (2n - 1): taken for a late copy.
+  EXPECT_TRUE(w.RecordIsLate(From(7, 0)));
+  // A jump of more than a window clears everything.
+  ASSERT_FALSE(w.RecordIsLate(From(7, 10 * n)));
+  EXPECT_FALSE(w.RecordIsLate(From(7, 10 * n - 5)));
+  EXPECT_TRUE(w.RecordIsLate(From(7, 10 * n - 5)));
+}
+
+TEST(OriginWindowsTest, AnOriginThatLosesItsSlotStartsOver) {
+  OriginWindows w;
+  ASSERT_TRUE(w.Init(5));
+  ASSERT_FALSE(w.RecordIsLate(From(7, 100)));
+  // Many other origins: one of them takes 7's slot.
+  for (uint64_t o = 1000; o < 1000 + 8 * OriginWindows::kOrigins; ++o)
+    ASSERT_FALSE(w.RecordIsLate(From(o, 1)));
+  // 7's copy of 100 may now pass for new (its record was lost), but nothing
+  // breaks: the next message from 7 is new either way.
+  w.RecordIsLate(From(7, 100));
+  EXPECT_FALSE(w.RecordIsLate(From(7, 101)));
+  EXPECT_TRUE(w.RecordIsLate(From(7, 101)));
+}
+
+TEST(OriginWindowsTest, ExtremeCountersDoNotBreakIt) {
+  OriginWindows w;
+  ASSERT_TRUE(w.Init(6));
+  EXPECT_FALSE(w.RecordIsLate(From(7, UINT64_MAX - 1)));
+  EXPECT_TRUE(w.RecordIsLate(From(7, UINT64_MAX - 1)));
+  EXPECT_FALSE(w.RecordIsLate(From(7, UINT64_MAX)));  // the record starts over
+  EXPECT_FALSE(w.RecordIsLate(From(7, 0)));
+  EXPECT_TRUE(w.RecordIsLate(From(7, 0)));
+}
+
 TEST(DedupRingTest, EvictsInArrivalOrder) {
   DedupRing ring;
   ASSERT_TRUE(ring.Init(4, 5, 6));

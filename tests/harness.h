@@ -21,7 +21,9 @@ class Proc {
  public:
   // Starts the binary with `args`. stdin is a pipe unless `stdin_data` is
   // given, in which case it is written and closed at once.
-  static std::unique_ptr<Proc> Start(const std::vector<std::string>& args);
+  // `open_files`, if not 0, is the process's limit on open descriptors (both
+  // soft and hard, as `ulimit -n` sets it).
+  static std::unique_ptr<Proc> Start(const std::vector<std::string>& args, int open_files = 0);
   ~Proc();
 
   // The port from "floodchat: listening on HOST:PORT", or -1 after timeout.

@@ -30,6 +30,23 @@ TEST(RelayTest, OwnEchoIsDropped) {
   EXPECT_EQ(r.counters().received, 0u);
 }
 
+TEST(RelayTest, LateDuplicateIsCountedAndStillTreatedAsNew) {
+  Relay sender, r;
+  ASSERT_TRUE(sender.Init(16, 1, 0, 1, 2));
+  ASSERT_TRUE(r.Init(4, 2, 0, 3, 4));
+  Message first = sender.Originate("s", "first", 64);
+  first.hops = 2;
+  EXPECT_FALSE(r.Accept(first).duplicate);
+  for (int i = 0; i < 4; ++i) r.Accept(sender.Originate("s", "more", 64));  // evicts `first`
+  EXPECT_EQ(r.counters().late_duplicates, 0u);
+  Verdict v = r.Accept(first);  // its copy, come the long way round
+  EXPECT_FALSE(v.duplicate);
+  EXPECT_TRUE(v.forward);
+  EXPECT_EQ(v.forward_hops, 3);
+  EXPECT_EQ(r.counters().late_duplicates, 1u);
+  EXPECT_EQ(r.counters().received, 6u);
+}
+
 TEST(RelayTest, NewMessageIsForwardedWithOneMoreHop) {
   Relay sender, r;
   ASSERT_TRUE(sender.Init(16, 1, 0, 1, 2));
