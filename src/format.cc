@@ -137,7 +137,33 @@ std::string TerminalSafe(std::string_view bytes) {
   return std::string(reinterpret_cast<const char*>(b.data()), b.size());
 }
 
-void AppendJsonString(std::string_view bytes, Buffer* out) {
+void AppendBase64(std::string_view bytes, Buffer* out) {
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(bytes.data());
+  size_t n = bytes.size();
+  uint8_t* w = out->Reserve((n + 2) / 3 * 4);
+  uint8_t* start = w;
+  size_t i = 0;
+  for (; i + 3 <= n; i += 3) {
+    uint32_t v = uint32_t{p[i]} << 16 | uint32_t{p[i + 1]} << 8 | p[i + 2];
+    *w++ = static_cast<uint8_t>(kAlphabet[v >> 18]);
+    *w++ = static_cast<uint8_t>(kAlphabet[(v >> 12) & 63]);
+    *w++ = static_cast<uint8_t>(kAlphabet[(v >> 6) & 63]);
+    *w++ = static_cast<uint8_t>(kAlphabet[v & 63]);
+  }
+  if (i < n) {
+    uint32_t v = uint32_t{p[i]} << 16 | (i + 1 < n ? uint32_t{p[i + 1]} << 8 : 0);
+    *w++ = static_cast<uint8_t>(kAlphabet[v >> 18]);
+    *w++ = static_cast<uint8_t>(kAlphabet[(v >> 12) & 63]);
+    *w++ = i + 1 < n ? static_cast<uint8_t>(kAlphabet[(v >> 6) & 63]) : '=';
+    *w++ = '=';
+  }
+  out->Commit(static_cast<size_t>(w - start));
+}
+
+bool AppendJsonString(std::string_view bytes, Buffer* out) {
+  bool exact = true;
   const uint8_t* p = reinterpret_cast<const uint8_t*>(bytes.data());
   size_t n = bytes.size();
   // Worst case: every byte becomes \u00XX (6 bytes); U+FFFD takes 3 per byte.
@@ -176,6 +202,7 @@ void AppendJsonString(std::string_view bytes, Buffer* out) {
       memcpy(w, p + i, len);
       w += len;
     } else {
+      exact = false;
       *w++ = 0xef;  // U+FFFD REPLACEMENT CHARACTER
       *w++ = 0xbf;
       *w++ = 0xbd;
@@ -184,6 +211,7 @@ void AppendJsonString(std::string_view bytes, Buffer* out) {
   }
   *w++ = '"';
   out->Commit(static_cast<size_t>(w - start));
+  return exact;
 }
 
 void FormatMessage(Format format, const Message& m, Buffer* out) {
@@ -206,13 +234,25 @@ void FormatMessage(Format format, const Message& m, Buffer* out) {
       head[7 + 2 * kMessageIdBytes] = '"';
       out->Append(head, sizeof head);
       out->Append(",\"from\":", 8);
-      AppendJsonString(m.nick, out);
+      bool nick_exact = AppendJsonString(m.nick, out);
       char hops[32];
       memcpy(hops, ",\"hops\":", 8);
       size_t len = 8 + Unsigned(m.hops, hops + 8);
       out->Append(hops, len);
       out->Append(",\"text\":", 8);
-      AppendJsonString(m.text, out);
+      bool text_exact = AppendJsonString(m.text, out);
+      // Bytes that are not UTF-8 cannot be in a JSON string: the exact bytes
+      // follow in base64 so that nothing is lost.
+      if (!nick_exact) {
+        out->Append(",\"from_base64\":\"", 16);
+        AppendBase64(m.nick, out);
+        out->AppendByte('"');
+      }
+      if (!text_exact) {
+        out->Append(",\"text_base64\":\"", 16);
+        AppendBase64(m.text, out);
+        out->AppendByte('"');
+      }
       out->AppendByte('}');
       break;
     }

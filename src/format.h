@@ -4,7 +4,8 @@
 // terminal are shown as \xHH: C0 controls but tab, DEL, UTF-8-encoded C1
 // controls (U+0080 to U+009F) and bytes that are not valid UTF-8.
 // json: {"id":"<32 hex>","from":NICK,"hops":N,"text":TEXT}\n, valid JSON for
-// any bytes: controls are escaped and invalid UTF-8 becomes U+FFFD.
+// any bytes: controls are escaped and invalid UTF-8 becomes U+FFFD; then, if
+// that happened, "from_base64" and "text_base64" carry the exact bytes.
 #ifndef FLOODCHAT_FORMAT_H_
 #define FLOODCHAT_FORMAT_H_
 
@@ -25,7 +26,9 @@ std::string TerminalSafe(std::string_view bytes);
 
 // The pieces, exposed for tests.
 void AppendTerminalSafe(std::string_view bytes, Buffer* out);
-void AppendJsonString(std::string_view bytes, Buffer* out);  // with quotes
+// With quotes; false if some bytes were not UTF-8 and became U+FFFD.
+bool AppendJsonString(std::string_view bytes, Buffer* out);
+void AppendBase64(std::string_view bytes, Buffer* out);  // RFC 4648, padded
 
 // Length of the UTF-8 sequence at the start of p[0..n): the sequence's length
 // if it is well-formed (shortest form, no surrogates, at most U+10FFFF) with

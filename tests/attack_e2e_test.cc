@@ -232,5 +232,83 @@ TEST(Attack, OutOfFileDescriptors) {
   EXPECT_EQ(t.b->Wait(0), -1) << "B exited";
 }
 
+// The value of string field `name` in a line of json output, unescaped (the
+// escapes floodchat writes: \" \\ \n \r \t and \u00XX).
+std::string JsonField(const std::string& line, const std::string& name) {
+  size_t at = line.find("\"" + name + "\":\"");
+  if (at == std::string::npos) return "<missing>";
+  std::string out;
+  for (size_t i = at + name.size() + 4; i < line.size() && line[i] != '"'; ++i) {
+    if (line[i] != '\\' || i + 1 == line.size()) {
+      out.push_back(line[i]);
+      continue;
+    }
+    char e = line[++i];
+    if (e == 'n') out.push_back('\n');
+    else if (e == 'r') out.push_back('\r');
+    else if (e == 't') out.push_back('\t');
+    else if (e == 'u' && i + 4 < line.size()) {
+      out.push_back(static_cast<char>(strtol(line.substr(i + 1, 4).c_str(), nullptr, 16)));
+      i += 4;
+    } else out.push_back(e);
+  }
+  return out;
+}
+
+// A peer that sends NUL bytes, invalid UTF-8 and terminal escape sequences,
+// under a nick full of control characters: B (json) prints the exact bytes,
+// A and C (chat) see them escaped, and the honest traffic goes on.
+TEST(Attack, HostileTextAndNick) {
+  Trio t = StartTrio({"-f", "json"});
+  const std::string nick("m\x07\x1b]0;pwned\x07\r\x7f", 14);
+  std::vector<std::string> texts = {
+      std::string("nul\0in the middle", 17),
+      "\xff\xfe invalid \xc0\xaf utf-8 \xed\xa0\x80 surrogate",
+      "\x1b[2J\x1b[H clear screen \x1b]0;title\x07 \x9b""31m",
+      "\xc2\x9b""31m C1 as UTF-8, then a lone continuation \x80",
+      "back\bspace\rreturn\x7f\x1b",
+  };
+  std::string every_byte;
+  for (int i = 0; i < 256; ++i)
+    if (i != '\n') every_byte.push_back(static_cast<char>(i));
+  texts.push_back(every_byte);
+  RawClient r(t.port);
+  std::string frames = HelloBytes(99, nick);
+  for (size_t i = 0; i < texts.size(); ++i) frames += MessageBytes(99, i + 1, nick, texts[i]);
+  r.Send(frames);
+  ASSERT_TRUE(t.b->WaitLineCount(texts.size(), 5000)) << t.b->err();
+  ASSERT_TRUE(t.a->WaitLineCount(texts.size(), 5000)) << t.a->err();
+  ASSERT_TRUE(t.c->WaitLineCount(texts.size(), 5000)) << t.c->err();
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const std::string& json = t.b->lines()[i];
+    // The exact bytes: from the escaped string when it is valid UTF-8, else
+    // from the base64 copy that follows.
+    std::string text = JsonField(json, "text"), from = JsonField(json, "from");
+    if (json.find("\"text_base64\":") != std::string::npos)
+      text = FromBase64(JsonField(json, "text_base64"));
+    if (json.find("\"from_base64\":") != std::string::npos)
+      from = FromBase64(JsonField(json, "from_base64"));
+    EXPECT_EQ(text, texts[i]) << json;
+    EXPECT_EQ(from, nick) << json;
+    for (unsigned char ch : json) EXPECT_GE(ch, 0x20) << json;
+  }
+  // Invalid UTF-8 was replaced, so those lines carry a base64 copy.
+  EXPECT_NE(t.b->lines()[1].find("\"text_base64\":"), std::string::npos);
+  EXPECT_EQ(t.b->lines()[0].find("\"text_base64\":"), std::string::npos);
+  for (Proc* p : {t.a.get(), t.c.get()}) {
+    for (const std::string& line : p->lines()) {
+      EXPECT_EQ(line.rfind("m\\x07\\x1b]0;pwned\\x07\\x0d\\x7f: ", 0), 0u) << line;
+      for (unsigned char ch : line) {
+        EXPECT_TRUE((ch >= 0x20 && ch != 0x7f) || ch == '\t') << line;  // tab is kept
+      }
+      // No UTF-8-encoded C1 control either.
+      EXPECT_EQ(line.find("\xc2\x9b"), std::string::npos) << line;
+    }
+  }
+  EXPECT_EQ(t.a->lines()[0], "m\\x07\\x1b]0;pwned\\x07\\x0d\\x7f: nul\\x00in the middle");
+  ExpectHonestTraffic(&t, "after");
+  EXPECT_TRUE(r.connected());
+}
+
 }  // namespace
 }  // namespace floodchat_test

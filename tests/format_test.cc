@@ -5,8 +5,12 @@
 #include <random>
 #include <string>
 
+#include "harness.h"
+
 namespace floodchat {
 namespace {
+
+using floodchat_test::FromBase64;
 
 std::string Safe(std::string_view in) {
   Buffer b;
@@ -41,6 +45,48 @@ TEST(FormatTest, Json) {
   EXPECT_EQ(Format1(Format::kJson, "alice", "hi \"you\""),
             "{\"id\":\"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\",\"from\":\"alice\",\"hops\":2,"
             "\"text\":\"hi \\\"you\\\"\"}\n");
+}
+
+std::string Base64(std::string_view in) {
+  Buffer b;
+  AppendBase64(in, &b);
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+TEST(FormatTest, Base64MatchesRfc4648Vectors) {
+  EXPECT_EQ(Base64(""), "");
+  EXPECT_EQ(Base64("f"), "Zg==");
+  EXPECT_EQ(Base64("fo"), "Zm8=");
+  EXPECT_EQ(Base64("foo"), "Zm9v");
+  EXPECT_EQ(Base64("foob"), "Zm9vYg==");
+  EXPECT_EQ(Base64("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(Base64("foobar"), "Zm9vYmFy");
+  std::string all;
+  for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(255 - i));
+  for (size_t n = 0; n <= all.size(); ++n) {
+    std::string part = all.substr(0, n);
+    ASSERT_EQ(Base64(part).size(), (n + 2) / 3 * 4);
+    ASSERT_EQ(FromBase64(Base64(part)), part) << n;
+  }
+}
+
+TEST(FormatTest, JsonAddsExactBytesOnlyWhenTextIsNotUtf8) {
+  EXPECT_EQ(Format1(Format::kJson, "a", "caf\xc3\xa9 \x1b[2J"),
+            "{\"id\":\"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\",\"from\":\"a\",\"hops\":2,"
+            "\"text\":\"caf\xc3\xa9 \\u001b[2J\"}\n");
+  const std::string text("nul\0 \xff\xfe end", 11);
+  std::string line = Format1(Format::kJson, "n\x80", text);
+  EXPECT_NE(line.find("\"text\":\"nul\\u0000 \xef\xbf\xbd\xef\xbf\xbd end\""), std::string::npos)
+      << line;
+  size_t at = line.find("\"text_base64\":\"");
+  ASSERT_NE(at, std::string::npos) << line;
+  at += 15;
+  EXPECT_EQ(FromBase64(line.substr(at, line.find('"', at) - at)), text);
+  at = line.find("\"from_base64\":\"");
+  ASSERT_NE(at, std::string::npos) << line;
+  at += 15;
+  EXPECT_EQ(FromBase64(line.substr(at, line.find('"', at) - at)), "n\x80");
+  EXPECT_EQ(line.substr(line.size() - 2), "}\n");
 }
 
 TEST(FormatTest, TerminalSafeEscapesControls) {

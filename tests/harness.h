@@ -139,6 +139,8 @@ std::string MessageBytes(uint64_t node_id, uint64_t n, const std::string& nick,
 // Decodes the message frames at the head of `bytes` (consuming them) and
 // returns their texts; skips other frames.
 std::vector<std::string> TakeMessages(std::string* bytes);
+// A plain base64 decoder (RFC 4648), written for the tests; stops at '='.
+std::string FromBase64(const std::string& in);
 
 }  // namespace floodchat_test
 
