@@ -120,7 +120,7 @@ void Node::PrintMessage(const Message& m) {
   // While the backlog still holds input back nothing is dropped: input is
   // paused, so what arrives meanwhile is bounded by one turn's reads.
   if (stdout_.size() >= limits_.stdout_max &&
-      !HoldsInputBack(stdout_.size(), stdout_backlog_since_, kNoProgressCheck)) {
+      !HoldsInputBack(stdout_.size(), stdout_backlog_since_, stdout_progress_at_)) {
     ++stdout_dropped_;
     return;
   }
@@ -134,6 +134,7 @@ void Node::FlushStdout() {
   std::string error;
   net::Io r = net::WriteStdout(stdout_.data(), stdout_.size(), &written, &error);
   stdout_.Consume(written);
+  if (written > 0) stdout_progress_at_ = now_;
   TrackBacklog(stdout_.size(), &stdout_backlog_since_);
   if (stdout_.empty()) stdout_.Release(kKeepBufferBytes);
   if (r == net::Io::kClosed || r == net::Io::kFailed) {

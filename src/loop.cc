@@ -180,11 +180,9 @@ void Node::TrackBacklog(size_t queued, uint64_t* since) const {
 }
 
 // When a backlog stops holding input back: stall_ms after it began, or
-// stopped_ms after the reader last took anything (or the backlog began),
-// unless `progress` is kNoProgressCheck.
+// stopped_ms after the reader last took anything (or the backlog began).
 uint64_t Node::BacklogDeadline(uint64_t since, uint64_t progress) const {
   uint64_t stalled = since + limits_.stall_ms;
-  if (progress == kNoProgressCheck) return stalled;
   uint64_t stopped = (progress > since ? progress : since) + limits_.stopped_ms;
   return stalled < stopped ? stalled : stopped;
 }
@@ -205,9 +203,10 @@ bool Node::InputPaused() const {
     if (!p->closing && HoldsInputBack(p->out.size(), p->backlog_since, p->progress_at))
       return true;
   }
-  // stdout is this node's own consumer, a local process that may be briefly
-  // descheduled but is not a stranger: only stall_ms applies to it.
-  return stdout_ok_ && HoldsInputBack(stdout_.size(), stdout_backlog_since_, kNoProgressCheck);
+  // The same rules hold for stdout: a consumer that reads slowly paces the
+  // mesh; one that stops reading does not stall it.
+  return stdout_ok_ &&
+         HoldsInputBack(stdout_.size(), stdout_backlog_since_, stdout_progress_at_);
 }
 
 int Node::PollTimeout() const {
@@ -219,8 +218,8 @@ int Node::PollTimeout() const {
       wake = BacklogDeadline(p->backlog_since, p->progress_at);
   }
   if (stdout_backlog_since_ != 0 &&
-      BacklogDeadline(stdout_backlog_since_, kNoProgressCheck) < wake)
-    wake = BacklogDeadline(stdout_backlog_since_, kNoProgressCheck);
+      BacklogDeadline(stdout_backlog_since_, stdout_progress_at_) < wake)
+    wake = BacklogDeadline(stdout_backlog_since_, stdout_progress_at_);
   if (draining_ && drain_deadline_ < wake) wake = drain_deadline_;
   if (accept_resume_ > now_ && accept_resume_ < wake) wake = accept_resume_;
   if (stdout_dropped_ != stdout_dropped_reported_) {

@@ -31,7 +31,7 @@ struct Limits {
   size_t queue_soft = 1024 * 1024;       // a queue (peer or stdout) above this pauses input
   size_t queue_hard = 16 * 1024 * 1024;  // a peer's queue above this drops the peer
   uint64_t stall_ms = 1000;  // a queue above queue_soft this long stops pausing input
-  // ... and so does a peer's queue above it that nothing was taken from this
+  // ... and so does one (peer or stdout) above it that nothing was taken from this
   // long: a stopped process or a dead link is given up on sooner.
   uint64_t stopped_ms = 250;
   size_t stdout_max = 4 * 1024 * 1024;   // pending stdout bytes before lines are dropped
@@ -169,7 +169,7 @@ class Node {
   Buffer stdout_;
   bool stdout_ok_ = true;
   uint64_t stdout_backlog_since_ = 0;
-  static constexpr uint64_t kNoProgressCheck = ~uint64_t{0};
+  uint64_t stdout_progress_at_ = 0;  // when stdout last took any output
   uint64_t stdout_dropped_ = 0;
   uint64_t stdout_dropped_reported_ = 0;
   uint64_t stdout_report_ms_ = 0;

@@ -103,7 +103,8 @@ TEST(Attack, FrameClaimingFourGiBIsRefusedFromItsHeader) {
   h.Send(HelloBytes(99, "h") + std::string("\xff\xff\xff\xf0\x02", 5));
   EXPECT_TRUE(h.WaitClosed(3000));
   EXPECT_TRUE(t.b->WaitStderr("frame longer than the limit", 3000)) << t.b->err();
-  EXPECT_LT(StatusKiB(t.b->pid(), "VmRSS") - before, 8 * 1024) << "B buffered part of a huge frame";
+  EXPECT_LT(StatusKiB(t.b->pid(), "VmRSS") - before, kMemoryScale * 8 * 1024)
+      << "B buffered part of a huge frame";
   ExpectHonestTraffic(&t, "after");
 }
 
@@ -189,7 +190,7 @@ TEST(Attack, FiveHundredConnectionsAtOnce) {
   // At most --max-peers connections (32) and 16 being refused, besides the
   // listener, stdio and the wake-up pipe.
   EXPECT_LE(peak_fds, fds_before + 32 + 16) << "before " << fds_before;
-  EXPECT_LT(StatusKiB(b, "VmRSS") - rss_before, 16 * 1024);
+  EXPECT_LT(StatusKiB(b, "VmRSS") - rss_before, kMemoryScale * 16 * 1024);
   EXPECT_GE(Stat(t.b.get(), "refused"), 400);
   // Refusals are reported at most once a second, not once each.
   EXPECT_LT(Count(t.b->err(), "refused: already"), 20u) << t.b->err();

@@ -130,6 +130,14 @@ int FreePort();
 // From /proc: a process's open descriptors, and a "Vm..." field of its
 // status in KiB (-1 if absent).
 size_t OpenDescriptors(pid_t pid);
+// Under AddressSanitizer (make sanitize) a node's memory also holds shadow
+// memory, redzones and a quarantine of freed blocks: memory bounds that tests
+// assert are multiplied by this so that they still catch unbounded growth.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long kMemoryScale = 3;
+#else
+constexpr long kMemoryScale = 1;
+#endif
 long StatusKiB(pid_t pid, const std::string& field);
 
 // Protocol bytes, for tests that play a peer by hand.
