@@ -16,7 +16,7 @@ REL_LINK  = -static -Wl,--gc-sections -s
 TEST_FLAGS = $(CXXSTD) $(WARN) -O2 -g
 GTEST_LIBS = -lgtest_main -lgtest -pthread
 
-SRCS  = buffer.cc command.cc console.cc dedup.cc dial.cc format.cc frame.cc loop.cc mesh.cc \
+SRCS  = buffer.cc command.cc console.cc dedup.cc diag.cc dial.cc format.cc frame.cc loop.cc mesh.cc \
         net_posix.cc options.cc peers.cc relay.cc
 TESTS = buffer_test.cc command_test.cc dedup_test.cc format_test.cc frame_test.cc lines_test.cc \
         mesh_test.cc options_test.cc relay_test.cc attack_e2e_test.cc e2e_test.cc mesh_e2e_test.cc \

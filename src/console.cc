@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "command.h"
+#include "diag.h"
 #include "format.h"
 #include "loop.h"
 #include "peer.h"
@@ -147,24 +148,24 @@ void Node::FlushStdout() {
 }
 
 void Node::ShowPeers() {
-  fprintf(stderr, "peers: %zu connected, %zu addresses known\n", LivePeers(), book_.size());
+  ErrPrintf("peers: %zu connected, %zu addresses known\n", LivePeers(), book_.size());
   for (const auto& p : peers_) {
     if (p->closing || p->state == Peer::State::kRefusing) continue;
-    fprintf(stderr, "  %s %s %s\n", p->label.c_str(),
+    ErrPrintf("  %s %s %s\n", p->label.c_str(),
             p->nick.empty() ? "-" : TerminalSafe(p->nick).c_str(), StateName(*p));
   }
   // -c and /connect addresses waiting for their next attempt.
   for (const Target& t : targets_) {
     if (t.peer != nullptr || t.self || (t.node_id != 0 && NodeConnected(t.node_id))) continue;
     uint64_t wait = t.retry_at > now_ ? t.retry_at - now_ : 0;
-    fprintf(stderr, "  %s - retrying in %.1f s after %u failures\n", t.text.c_str(),
+    ErrPrintf("  %s - retrying in %.1f s after %u failures\n", t.text.c_str(),
             static_cast<double>(wait) / 1000, t.failures);
   }
 }
 
 void Node::ShowStats() {
   const RelayCounters& c = relay_.counters();
-  fprintf(stderr,
+  ErrPrintf(
           "stats: sent=%llu received=%llu duplicates=%llu bytes_in=%llu bytes_out=%llu "
           "peers=%zu stdout_dropped=%llu seen=%zu/%zu evicted=%llu known=%zu attempts=%llu "
           "failures=%llu reconnects=%llu refused=%llu late=%llu\n",

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "diag.h"
 #include "frame.h"
 #include "peer.h"
 
@@ -45,7 +46,7 @@ void Node::Say(int level, const char* format, ...) {
   va_start(args, format);
   vsnprintf(line, sizeof line, format, args);
   va_end(args);
-  fprintf(stderr, "floodchat: %s\n", line);
+  ErrPrintf("floodchat: %s\n", line);
 }
 
 size_t Node::LivePeers() const {
@@ -122,7 +123,7 @@ bool Node::StartListening() {
     if (net::ToPeerAddress(local, &mine)) listen_port_ = mine.port;
   }
   // Always printed, even with -q: scripts and tests read the port from it.
-  fprintf(stderr, "floodchat: listening on %s\n", shown.c_str());
+  ErrPrintf("floodchat: listening on %s\n", shown.c_str());
   return true;
 }
 

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "diag.h"
 #include "loop.h"
 #include "options.h"
 
@@ -17,7 +18,7 @@ int main(int argc, char** argv) {
       fputs(floodchat::kVersionText, stdout);
       return 0;
     case floodchat::ParseOutcome::kUsageError:
-      fprintf(stderr, "floodchat: %s\n", error.c_str());
+      floodchat::ErrPrintf("floodchat: %s\n", error.c_str());
       return 2;
     case floodchat::ParseOutcome::kRun:
       break;
