@@ -12,31 +12,64 @@ CXXSTD    = -std=c++17
 REL_FLAGS = $(CXXSTD) $(WARN) -Os -fno-exceptions -fno-rtti -fno-asynchronous-unwind-tables \
             -ffunction-sections -fdata-sections
 REL_LINK  = -static -Wl,--gc-sections -s
+
+# The C library it links. With musl (Debian package musl-tools) the binary is
+# about 120 KB and resolves host names by itself; a static glibc binary is
+# about 1 MB and needs glibc's NSS libraries at run time to resolve names.
+# The default is musl when it is installed, else glibc: LIBC=glibc forces it.
+# For musl, the code is compiled with libstdc++'s headers over musl's C
+# headers and linked with no libstdc++ at all: src/runtime_min.cc supplies
+# the little the headers leave out, src/musl_compat.h the two glibc names
+# they use.
+MUSL_SPECS ?= /usr/lib/x86_64-linux-musl/musl-gcc.specs
+MUSL_INC   ?= /usr/include/x86_64-linux-musl
+LIBC       ?= $(if $(wildcard $(MUSL_SPECS)),musl,glibc)
+CXX_HEADERS = $(shell $(CXX) -xc++ -E -v /dev/null 2>&1 | sed -n 's/^ \(\/.*c++.*\)$$/\1/p')
+MUSL_FLAGS  = -nostdinc $(addprefix -isystem ,$(CXX_HEADERS)) -isystem $(MUSL_INC) \
+              -isystem $(shell $(CXX) -print-file-name=include) -include src/musl_compat.h \
+              -DFLOODCHAT_NO_LIBSTDCXX -fno-threadsafe-statics
+ifeq ($(LIBC),musl)
+LIBC_FLAGS = $(MUSL_FLAGS)
+LIBC_LINK  = gcc -specs $(MUSL_SPECS)
+else
+LIBC_FLAGS =
+LIBC_LINK  = $(CXX)
+endif
 # Tests: optimised, with debug info.
 TEST_FLAGS = $(CXXSTD) $(WARN) -O2 -g
 GTEST_LIBS = -lgtest_main -lgtest -pthread
 
 SRCS  = buffer.cc command.cc console.cc dedup.cc diag.cc dial.cc format.cc frame.cc loop.cc mesh.cc \
-        net_posix.cc options.cc peers.cc relay.cc
+        net_posix.cc options.cc peers.cc relay.cc runtime_min.cc
 TESTS = buffer_test.cc command_test.cc dedup_test.cc format_test.cc frame_test.cc lines_test.cc \
         mesh_test.cc options_test.cc relay_test.cc attack_e2e_test.cc e2e_test.cc mesh_e2e_test.cc \
         overload_e2e_test.cc \
         harness.cc
 
-REL_OBJS  = $(SRCS:%.cc=$(BUILD)/rel/%.o) $(BUILD)/rel/main.o
+REL_DIR   = $(BUILD)/rel-$(LIBC)
+REL_OBJS  = $(SRCS:%.cc=$(REL_DIR)/%.o) $(REL_DIR)/main.o
 LIB_OBJS  = $(SRCS:%.cc=$(BUILD)/test/%.o)
 TEST_OBJS = $(TESTS:%.cc=$(BUILD)/test/tests/%.o)
 
-.PHONY: all test unit e2e lint install uninstall clean bench fuzz fuzz-build sanitize
+.PHONY: all test unit e2e lint install uninstall clean bench fuzz fuzz-build sanitize FORCE
 
 all: floodchat
 
-floodchat: $(REL_OBJS)
-	$(CXX) $(REL_FLAGS) -o $@ $(REL_OBJS) $(REL_LINK)
+floodchat: $(REL_OBJS) $(BUILD)/libc
+	$(LIBC_LINK) -o $@ $(REL_OBJS) $(REL_LINK)
+	@echo "floodchat: $(LIBC), $$(wc -c < $@) bytes"
 
-$(BUILD)/rel/%.o: src/%.cc src/*.h
+# Names the C library ./floodchat was last linked with, and changes (so that
+# it is linked again) only when LIBC does. Objects live in a directory per C
+# library.
+$(BUILD)/libc: FORCE
+	@mkdir -p $(BUILD)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(LIBC)" ] || echo $(LIBC) > $@
+FORCE:
+
+$(REL_DIR)/%.o: src/%.cc src/*.h
 	@mkdir -p $(dir $@)
-	$(CXX) $(REL_FLAGS) -c -o $@ $<
+	$(CXX) $(REL_FLAGS) $(LIBC_FLAGS) -c -o $@ $<
 
 $(BUILD)/test/%.o: src/%.cc src/*.h
 	@mkdir -p $(dir $@)

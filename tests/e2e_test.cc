@@ -189,6 +189,20 @@ TEST(EndToEnd, Ipv6Loopback) {
   EXPECT_EQ(a->lines()[0], "v6: over six");
 }
 
+// A host name, not a number: the static binary resolves it by itself (from
+// /etc/hosts here), and when the name has several addresses (localhost is
+// often ::1 and 127.0.0.1) it tries the next one after a refusal.
+TEST(EndToEnd, HostNameIsResolved) {
+  Node a = StartNode("a");
+  std::string out, err;
+  EXPECT_EQ(RunToEnd({"--no-listen", "-n", "byname", "-c", "localhost:" + std::to_string(a->Port())},
+                     "found by name\n", &out, &err),
+            0)
+      << err;
+  ASSERT_TRUE(a->WaitLineCount(1, 5000)) << a->err();
+  EXPECT_EQ(a->lines()[0], "byname: found by name");
+}
+
 TEST(EndToEnd, BusyExplicitPortExitsOne) {
   Node a = StartNode("a");
   std::string out, err;
