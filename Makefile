@@ -21,8 +21,9 @@ REL_LINK  = -static -Wl,--gc-sections -s
 # headers and linked with no libstdc++ at all: src/runtime_min.cc supplies
 # the little the headers leave out, src/musl_compat.h the two glibc names
 # they use.
-MUSL_SPECS ?= /usr/lib/x86_64-linux-musl/musl-gcc.specs
-MUSL_INC   ?= /usr/include/x86_64-linux-musl
+MUSL_ARCH  ?= x86_64-linux-musl
+MUSL_SPECS ?= /usr/lib/$(MUSL_ARCH)/musl-gcc.specs
+MUSL_INC   ?= /usr/include/$(MUSL_ARCH)
 LIBC       ?= $(if $(wildcard $(MUSL_SPECS)),musl,glibc)
 CXX_HEADERS = $(shell $(CXX) -xc++ -E -v /dev/null 2>&1 | sed -n 's/^ \(\/.*c++.*\)$$/\1/p')
 MUSL_FLAGS  = -nostdinc $(addprefix -isystem ,$(CXX_HEADERS)) -isystem $(MUSL_INC) \
@@ -30,7 +31,7 @@ MUSL_FLAGS  = -nostdinc $(addprefix -isystem ,$(CXX_HEADERS)) -isystem $(MUSL_IN
               -DFLOODCHAT_NO_LIBSTDCXX -fno-threadsafe-statics
 ifeq ($(LIBC),musl)
 LIBC_FLAGS = $(MUSL_FLAGS)
-LIBC_LINK  = gcc -specs $(MUSL_SPECS)
+LIBC_LINK  = $(patsubst %g++,%gcc,$(CXX)) -specs $(MUSL_SPECS)
 else
 LIBC_FLAGS =
 LIBC_LINK  = $(CXX)
@@ -40,10 +41,10 @@ TEST_FLAGS = $(CXXSTD) $(WARN) -O2 -g
 GTEST_LIBS = -lgtest_main -lgtest -pthread
 
 SRCS  = buffer.cc command.cc console.cc dedup.cc diag.cc dial.cc format.cc frame.cc loop.cc mesh.cc \
-        net_posix.cc options.cc peers.cc relay.cc runtime_min.cc
+        net_posix.cc net_win32.cc options.cc peers.cc relay.cc runtime_min.cc
 TESTS = buffer_test.cc command_test.cc dedup_test.cc format_test.cc frame_test.cc lines_test.cc \
         mesh_test.cc options_test.cc relay_test.cc attack_e2e_test.cc e2e_test.cc mesh_e2e_test.cc \
-        overload_e2e_test.cc \
+        overload_e2e_test.cc cross_e2e_test.cc \
         harness.cc
 
 REL_DIR   = $(BUILD)/rel-$(LIBC)
@@ -51,13 +52,16 @@ REL_OBJS  = $(SRCS:%.cc=$(REL_DIR)/%.o) $(REL_DIR)/main.o
 LIB_OBJS  = $(SRCS:%.cc=$(BUILD)/test/%.o)
 TEST_OBJS = $(TESTS:%.cc=$(BUILD)/test/tests/%.o)
 
-.PHONY: all test unit e2e lint install uninstall clean bench fuzz fuzz-build sanitize FORCE
+.PHONY: all test unit e2e lint install uninstall clean bench fuzz fuzz-build sanitize FORCE windows aarch64 armhf
 
-all: floodchat
+# The binary's name: cross builds (below) set it.
+OUT ?= floodchat
 
-floodchat: $(REL_OBJS) $(BUILD)/libc
+all: $(OUT)
+
+$(OUT): $(REL_OBJS) $(BUILD)/libc
 	$(LIBC_LINK) -o $@ $(REL_OBJS) $(REL_LINK)
-	@echo "floodchat: $(LIBC), $$(wc -c < $@) bytes"
+	@echo "$@: $(LIBC), $$(wc -c < $@) bytes"
 
 # Names the C library ./floodchat was last linked with, and changes (so that
 # it is linked again) only when LIBC does. Objects live in a directory per C
@@ -166,5 +170,36 @@ fuzz: fuzz-build
 	    sed "s/^/fuzz: $$t: /"; \
 	done
 
+# ---- Embedded Linux: static binaries for 64-bit and 32-bit ARM, built with
+# Debian's cross compilers (g++-aarch64-linux-gnu, g++-arm-linux-gnueabihf);
+# with musl when its libraries for that architecture are installed
+# (musl-dev:arm64, musl-dev:armhf), else with glibc. qemu-user runs them.
+aarch64:
+	$(MAKE) OUT=floodchat-aarch64 BUILD=$(BUILD)/aarch64 CXX=aarch64-linux-gnu-g++ \
+	  MUSL_ARCH=aarch64-linux-musl LIBC=$(if $(wildcard /usr/lib/aarch64-linux-musl/musl-gcc.specs),musl,glibc) \
+	  floodchat-aarch64
+
+armhf:
+	$(MAKE) OUT=floodchat-armhf BUILD=$(BUILD)/armhf CXX=arm-linux-gnueabihf-g++ \
+	  MUSL_ARCH=arm-linux-musleabihf LIBC=$(if $(wildcard /usr/lib/arm-linux-musleabihf/musl-gcc.specs),musl,glibc) \
+	  floodchat-armhf
+
+# ---- Windows: floodchat.exe, cross-built with MinGW-w64 (Debian package
+# g++-mingw-w64-x86-64), static, importing only system DLLs.
+WIN_CXX   ?= x86_64-w64-mingw32-g++
+WIN_FLAGS  = $(REL_FLAGS) -D_WIN32_WINNT=0x0600 -D__USE_MINGW_ANSI_STDIO=1
+WIN_LINK   = -static -static-libgcc -static-libstdc++ -Wl,--gc-sections -s -lws2_32 -lbcrypt
+WIN_OBJS   = $(SRCS:%.cc=$(BUILD)/win/%.o) $(BUILD)/win/main.o
+
+windows: floodchat.exe
+
+floodchat.exe: $(WIN_OBJS)
+	$(WIN_CXX) $(WIN_FLAGS) -o $@ $(WIN_OBJS) $(WIN_LINK)
+	@echo "floodchat.exe: $$(wc -c < $@) bytes"
+
+$(BUILD)/win/%.o: src/%.cc src/*.h
+	@mkdir -p $(dir $@)
+	$(WIN_CXX) $(WIN_FLAGS) -c -o $@ $<
+
 clean:
-	rm -rf $(BUILD) floodchat
+	rm -rf $(BUILD) floodchat floodchat.exe floodchat-aarch64 floodchat-armhf

@@ -18,6 +18,8 @@ void ErrPrintf(const char* format, ...) {
     text[size - 1] = '\n';
   }
   fwrite(text, 1, size, stderr);
+  // Windows' C runtime buffers stderr when it is not a console.
+  fflush(stderr);
 }
 
 }  // namespace floodchat

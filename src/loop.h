@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "buffer.h"
+#include "diag.h"
 #include "lines.h"
 #include "mesh.h"
 #include "net.h"
@@ -134,7 +135,7 @@ class Node {
   void Reap();
   size_t LivePeers() const;
 
-  void Say(int level, const char* format, ...) __attribute__((format(printf, 3, 4)));
+  void Say(int level, const char* format, ...) FLOODCHAT_PRINTF(3, 4);
 
   Options options_;
   Limits limits_;

@@ -10,7 +10,12 @@
 int main(int argc, char** argv) {
   floodchat::Options options;
   std::string error;
-  switch (floodchat::ParseOptions(argc, argv, getenv("USER"), &options, &error)) {
+  // The default nick: $USER, or on Windows %USERNAME%.
+  const char* user = getenv("USER");
+#ifdef _WIN32
+  if (user == nullptr) user = getenv("USERNAME");
+#endif
+  switch (floodchat::ParseOptions(argc, argv, user, &options, &error)) {
     case floodchat::ParseOutcome::kHelp:
       fputs(floodchat::kUsageText, stdout);
       return 0;

@@ -49,10 +49,16 @@ std::string BinaryPath() {
 }
 
 std::unique_ptr<Proc> Proc::Start(const std::vector<std::string>& args, int open_files) {
+  std::vector<std::string> command = {BinaryPath()};
+  command.insert(command.end(), args.begin(), args.end());
+  return StartCommand(command, open_files);
+}
+
+std::unique_ptr<Proc> Proc::StartCommand(const std::vector<std::string>& command,
+                                         int open_files) {
   signal(SIGPIPE, SIG_IGN);
   int in[2], out[2], err[2];
-  if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0) return nullptr;
-  std::string bin = BinaryPath();
+  if (command.empty() || pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0) return nullptr;
   pid_t pid = fork();
   if (pid == 0) {
     dup2(in[0], 0);
@@ -67,10 +73,9 @@ std::unique_ptr<Proc> Proc::Start(const std::vector<std::string>& args, int open
       if (setrlimit(RLIMIT_NOFILE, &r) != 0) _exit(126);
     }
     std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(bin.c_str()));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : command) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
+    execvp(argv[0], argv.data());
     _exit(127);
   }
   close(in[0]);

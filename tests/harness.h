@@ -24,6 +24,10 @@ class Proc {
   // `open_files`, if not 0, is the process's limit on open descriptors (both
   // soft and hard, as `ulimit -n` sets it).
   static std::unique_ptr<Proc> Start(const std::vector<std::string>& args, int open_files = 0);
+  // Starts any command (argv[0] is looked up in PATH), e.g. an emulator and
+  // the binary it runs.
+  static std::unique_ptr<Proc> StartCommand(const std::vector<std::string>& command,
+                                            int open_files = 0);
   ~Proc();
 
   // The port from "floodchat: listening on HOST:PORT", or -1 after timeout.
