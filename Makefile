@@ -41,7 +41,7 @@ TEST_FLAGS = $(CXXSTD) $(WARN) -O2 -g
 GTEST_LIBS = -lgtest_main -lgtest -pthread
 
 SRCS  = buffer.cc command.cc console.cc dedup.cc diag.cc dial.cc format.cc frame.cc loop.cc mesh.cc \
-        net_posix.cc net_win32.cc options.cc peers.cc relay.cc runtime_min.cc
+        net_address.cc net_posix.cc net_win32.cc options.cc peers.cc relay.cc runtime_min.cc
 TESTS = buffer_test.cc command_test.cc dedup_test.cc format_test.cc frame_test.cc lines_test.cc \
         mesh_test.cc options_test.cc relay_test.cc attack_e2e_test.cc e2e_test.cc mesh_e2e_test.cc \
         overload_e2e_test.cc cross_e2e_test.cc \

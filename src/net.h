@@ -1,8 +1,10 @@
 // The platform layer: every socket, poll, clock, random and terminal call the
-// program makes goes through here, so porting touches this header's two
-// implementations (net_posix.cc now; a Winsock one beside it) and nothing
-// else. Callers never see errno: each call answers with one of a few outcomes
-// and, on failure, a reason in *error.
+// program makes goes through here, so porting touches this header's
+// implementations and nothing else: net_posix.cc and net_win32.cc, each
+// guarded whole so that every build lists both, and net_address.cc, the
+// socket-address conversions they share. Callers never see errno or
+// WSAGetLastError(): each call answers with one of a few outcomes and, on
+// failure, a reason in *error.
 #ifndef FLOODCHAT_NET_H_
 #define FLOODCHAT_NET_H_
 

@@ -13,7 +13,8 @@
 //    Windows). FD_SETSIZE is raised below past the largest --max-peers.
 //  - Ctrl+C, Ctrl+Break and closing the console set the stop flag and wake
 //    select() through a second loopback connection.
-//  - Writes to stdout block (a console or a pipe cannot be polled).
+//  - Writes to stdout block (a console or a pipe cannot be polled). A console
+//    is switched to UTF-8 output while the node runs.
 //  - Winsock error codes are mapped to the same few outcomes as errno on
 //    POSIX, with the same texts for the common ones.
 #ifdef _WIN32
@@ -43,6 +44,7 @@ SOCKET wake_send = INVALID_SOCKET;     // written by the console handler
 SOCKET wake_receive = INVALID_SOCKET;  // polled by the loop
 SOCKET stdin_feed = INVALID_SOCKET;    // written by the stdin thread
 SOCKET stdin_loop = INVALID_SOCKET;    // read by the loop
+UINT saved_output_cp = 0;              // the console's code page, restored at exit
 
 std::string ErrorText(int code) {
   switch (code) {
@@ -188,12 +190,18 @@ bool Startup(std::string* error) {
   }
   CloseHandle(thread);
   SetConsoleCtrlHandler(OnConsoleEvent, TRUE);
+  // Messages are UTF-8: a console shows them as such only in code page 65001.
+  // The setting belongs to the console, not the process, so it is put back.
+  UINT cp = GetConsoleOutputCP();
+  if (cp != 0 && cp != CP_UTF8 && SetConsoleOutputCP(CP_UTF8)) saved_output_cp = cp;
   return true;
 }
 
 void Cleanup() {
   // The stdin thread may still be blocked reading; process exit ends it.
   SetConsoleCtrlHandler(OnConsoleEvent, FALSE);
+  if (saved_output_cp != 0) SetConsoleOutputCP(saved_output_cp);
+  saved_output_cp = 0;
   WSACleanup();
 }
 
@@ -226,68 +234,6 @@ bool Resolve(const std::string& host, uint16_t port, bool passive,
     return false;
   }
   return true;
-}
-
-std::string AddressText(const Address& a) {
-  char host[INET6_ADDRSTRLEN] = "?";
-  const sockaddr* sa = AsSockaddr(a);
-  if (sa->sa_family == AF_INET) {
-    const sockaddr_in* in = reinterpret_cast<const sockaddr_in*>(sa);
-    inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    return std::string(host) + ":" + std::to_string(ntohs(in->sin_port));
-  }
-  if (sa->sa_family == AF_INET6) {
-    const sockaddr_in6* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
-    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-    return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port));
-  }
-  return "?";
-}
-
-bool ToPeerAddress(const Address& a, PeerAddress* out) {
-  static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  const sockaddr* sa = AsSockaddr(a);
-  *out = PeerAddress();
-  if (sa->sa_family == AF_INET) {
-    const sockaddr_in* in = reinterpret_cast<const sockaddr_in*>(sa);
-    out->family = 4;
-    memcpy(out->ip, &in->sin_addr, 4);
-    out->port = ntohs(in->sin_port);
-    return true;
-  }
-  if (sa->sa_family == AF_INET6) {
-    const sockaddr_in6* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
-    const uint8_t* ip = reinterpret_cast<const uint8_t*>(&in6->sin6_addr);
-    if (memcmp(ip, kMapped, sizeof kMapped) == 0) {
-      out->family = 4;
-      memcpy(out->ip, ip + 12, 4);
-    } else {
-      out->family = 6;
-      memcpy(out->ip, ip, 16);
-    }
-    out->port = ntohs(in6->sin6_port);
-    return true;
-  }
-  return false;
-}
-
-Address FromPeerAddress(const PeerAddress& p) {
-  Address a;
-  memset(a.bytes, 0, sizeof a.bytes);
-  if (p.family == 4) {
-    sockaddr_in* in = reinterpret_cast<sockaddr_in*>(a.bytes);
-    in->sin_family = AF_INET;
-    memcpy(&in->sin_addr, p.ip, 4);
-    in->sin_port = htons(p.port);
-    a.size = sizeof(sockaddr_in);
-  } else {
-    sockaddr_in6* in6 = reinterpret_cast<sockaddr_in6*>(a.bytes);
-    in6->sin6_family = AF_INET6;
-    memcpy(&in6->sin6_addr, p.ip, 16);
-    in6->sin6_port = htons(p.port);
-    a.size = sizeof(sockaddr_in6);
-  }
-  return a;
 }
 
 Socket Listen(const Address& address, bool* in_use, std::string* error) {

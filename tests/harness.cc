@@ -141,7 +141,12 @@ void Proc::PumpAll(int ms) {
 
 int Proc::Port(int timeout_ms) {
   const std::string key = "floodchat: listening on ";
-  if (!WaitStderr(key, timeout_ms)) return -1;
+  // Gives up early if the process ends without listening.
+  long long deadline = NowMs() + timeout_ms;
+  while (!WaitStderr(key, 100)) {
+    if (Wait(0) >= 0 && err_.find(key) == std::string::npos) return -1;
+    if (NowMs() >= deadline) return -1;
+  }
   size_t at = err_.find(key) + key.size();
   size_t end = err_.find('\n', at);
   if (end == std::string::npos) return -1;

@@ -30,7 +30,8 @@ class Proc {
                                             int open_files = 0);
   ~Proc();
 
-  // The port from "floodchat: listening on HOST:PORT", or -1 after timeout.
+  // The port from "floodchat: listening on HOST:PORT", or -1 after timeout or
+  // if the process ended without listening.
   int Port(int timeout_ms = 5000);
 
   void Write(const std::string& bytes);
