@@ -92,7 +92,7 @@ void Node::HandleLine(const LineEvent& e) {
       BeginDrain();
       break;
     case CommandKind::kHelp:
-      fputs(kCommandHelp, stderr);
+      ErrPrintf("%s", kCommandHelp);
       break;
     case CommandKind::kError:
       Say(kError, "%.*s: %.*s", static_cast<int>(c.name.size()), c.name.data(),

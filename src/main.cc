@@ -1,21 +1,17 @@
 // floodchat: parse the command line, then hand over to the loop.
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "diag.h"
 #include "loop.h"
+#include "net.h"
 #include "options.h"
 
 int main(int argc, char** argv) {
   floodchat::Options options;
   std::string error;
-  // The default nick: $USER, or on Windows %USERNAME%.
-  const char* user = getenv("USER");
-#ifdef _WIN32
-  if (user == nullptr) user = getenv("USERNAME");
-#endif
-  switch (floodchat::ParseOptions(argc, argv, user, &options, &error)) {
+  floodchat::net::PrepareStdio();
+  switch (floodchat::ParseOptions(argc, argv, floodchat::net::UserName(), &options, &error)) {
     case floodchat::ParseOutcome::kHelp:
       fputs(floodchat::kUsageText, stdout);
       return 0;

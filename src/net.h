@@ -38,6 +38,14 @@ struct Address {
   unsigned size = 0;
 };
 
+// Called first thing in main: makes stdin, stdout and stderr carry bytes as
+// they are (Windows would turn "\n" into "\r\n"), so that output is the same
+// on every platform. Nothing to do on POSIX.
+void PrepareStdio();
+// The user's login name for the default nick ($USER; on Windows %USERNAME%
+// when $USER is unset), or null.
+const char* UserName();
+
 // Process-wide set-up: SIGPIPE ignored, SIGINT and SIGTERM turned into a stop
 // request that wakes Poll, stdout made non-blocking when it is not a terminal.
 bool Startup(std::string* error);

@@ -20,6 +20,7 @@
 #endif
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "net.h"
 
@@ -86,6 +87,10 @@ void NoDelay(int fd) {
 }
 
 }  // namespace
+
+void PrepareStdio() {}
+
+const char* UserName() { return getenv("USER"); }
 
 size_t RaiseDescriptorLimit(size_t wanted) {
   struct rlimit r;

@@ -28,8 +28,12 @@
 #include <windows.h>
 #include <bcrypt.h>
 
+#include <fcntl.h>
+#include <io.h>
+
 #include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "net.h"
@@ -166,6 +170,17 @@ DWORD WINAPI PumpStdin(LPVOID) {
 
 }  // namespace
 
+void PrepareStdio() {
+  _setmode(_fileno(stdin), _O_BINARY);
+  _setmode(_fileno(stdout), _O_BINARY);
+  _setmode(_fileno(stderr), _O_BINARY);
+}
+
+const char* UserName() {
+  const char* user = getenv("USER");
+  return user != nullptr ? user : getenv("USERNAME");
+}
+
 size_t RaiseDescriptorLimit(size_t wanted) {
   // Sockets are not counted against a per-process limit here; select() is
   // bounded by FD_SETSIZE, which is above the largest --max-peers.
@@ -183,6 +198,13 @@ bool Startup(std::string* error) {
   SetNonBlocking(wake_receive);
   if (!LoopbackPair(&stdin_feed, &stdin_loop, error)) return false;
   SetNonBlocking(stdin_loop);
+  // Small buffers, so that input the loop is not taking stays in the pipe or
+  // console it came from, as on POSIX, instead of piling up in the connection.
+  int buffer = 64 * 1024;
+  setsockopt(stdin_feed, SOL_SOCKET, SO_SNDBUF, reinterpret_cast<const char*>(&buffer),
+             sizeof buffer);
+  setsockopt(stdin_loop, SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char*>(&buffer),
+             sizeof buffer);
   HANDLE thread = CreateThread(nullptr, 0, PumpStdin, nullptr, 0, nullptr);
   if (thread == nullptr) {
     *error = "stdin thread: " + ErrorText(static_cast<int>(GetLastError()));

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 #include "frame.h"
 
@@ -49,7 +50,13 @@ std::string BinaryPath() {
 }
 
 std::unique_ptr<Proc> Proc::Start(const std::vector<std::string>& args, int open_files) {
-  std::vector<std::string> command = {BinaryPath()};
+  std::vector<std::string> command;
+  // $FLOODCHAT_RUNNER: a command that runs the binary (an emulator), if any.
+  if (const char* runner = getenv("FLOODCHAT_RUNNER")) {
+    std::istringstream words(runner);
+    for (std::string w; words >> w;) command.push_back(w);
+  }
+  command.push_back(BinaryPath());
   command.insert(command.end(), args.begin(), args.end());
   return StartCommand(command, open_files);
 }

@@ -15,6 +15,9 @@
 namespace floodchat_test {
 
 // The binary under test: $FLOODCHAT_BIN, else the path the build gave.
+// Proc::Start runs it through $FLOODCHAT_RUNNER when that is set (words split
+// on spaces: "wine", "qemu-aarch64-static"), which is how .ci/run runs the
+// end-to-end tests on the Windows and ARM builds.
 std::string BinaryPath();
 
 class Proc {
