@@ -152,32 +152,32 @@ void Node::ShowPeers() {
   for (const auto& p : peers_) {
     if (p->closing || p->state == Peer::State::kRefusing) continue;
     ErrPrintf("  %s %s %s\n", p->label.c_str(),
-            p->nick.empty() ? "-" : TerminalSafe(p->nick).c_str(), StateName(*p));
+              p->nick.empty() ? "-" : TerminalSafe(p->nick).c_str(), StateName(*p));
   }
   // -c and /connect addresses waiting for their next attempt.
   for (const Target& t : targets_) {
     if (t.peer != nullptr || t.self || (t.node_id != 0 && NodeConnected(t.node_id))) continue;
     uint64_t wait = t.retry_at > now_ ? t.retry_at - now_ : 0;
     ErrPrintf("  %s - retrying in %.1f s after %u failures\n", t.text.c_str(),
-            static_cast<double>(wait) / 1000, t.failures);
+              static_cast<double>(wait) / 1000, t.failures);
   }
 }
 
 void Node::ShowStats() {
   const RelayCounters& c = relay_.counters();
   ErrPrintf(
-          "stats: sent=%llu received=%llu duplicates=%llu bytes_in=%llu bytes_out=%llu "
-          "peers=%zu stdout_dropped=%llu seen=%zu/%zu evicted=%llu known=%zu attempts=%llu "
-          "failures=%llu reconnects=%llu refused=%llu late=%llu\n",
-          static_cast<unsigned long long>(c.sent), static_cast<unsigned long long>(c.received),
-          static_cast<unsigned long long>(c.duplicates),
-          static_cast<unsigned long long>(bytes_in_), static_cast<unsigned long long>(bytes_out_),
-          LivePeers(), static_cast<unsigned long long>(stdout_dropped_), relay_.seen().size(),
-          relay_.seen().capacity(), static_cast<unsigned long long>(relay_.seen().evictions()),
-          book_.size(), static_cast<unsigned long long>(dial_attempts_),
-          static_cast<unsigned long long>(dial_failures_),
-          static_cast<unsigned long long>(reconnects_), static_cast<unsigned long long>(refused_),
-          static_cast<unsigned long long>(c.late_duplicates));
+      "stats: sent=%llu received=%llu duplicates=%llu bytes_in=%llu bytes_out=%llu "
+      "peers=%zu stdout_dropped=%llu seen=%zu/%zu evicted=%llu known=%zu attempts=%llu "
+      "failures=%llu reconnects=%llu refused=%llu late=%llu\n",
+      static_cast<unsigned long long>(c.sent), static_cast<unsigned long long>(c.received),
+      static_cast<unsigned long long>(c.duplicates),
+      static_cast<unsigned long long>(bytes_in_), static_cast<unsigned long long>(bytes_out_),
+      LivePeers(), static_cast<unsigned long long>(stdout_dropped_), relay_.seen().size(),
+      relay_.seen().capacity(), static_cast<unsigned long long>(relay_.seen().evictions()),
+      book_.size(), static_cast<unsigned long long>(dial_attempts_),
+      static_cast<unsigned long long>(dial_failures_),
+      static_cast<unsigned long long>(reconnects_), static_cast<unsigned long long>(refused_),
+      static_cast<unsigned long long>(c.late_duplicates));
 }
 
 }  // namespace floodchat
