@@ -143,15 +143,15 @@ sanitize: $(SAN_DIR)/floodchat $(SAN_DIR)/floodchat_tests
 	@echo "sanitize: no ASan or UBSan report from the tests or any node they started"
 
 # ---- fuzzing: libFuzzer targets for the frame decoder, the handshake, the
-# stdin line splitter and the command parser (clang, libclang-rt-dev). Each
-# runs FUZZ_SECONDS from the seeds in tests/fuzz/seeds/ plus what earlier runs
-# found (kept in $(BUILD)/fuzz/corpus); any crash fails and leaves its input
-# in $(BUILD)/fuzz/.
+# stdin line splitter, the command parser and the stdout formatter (clang,
+# libclang-rt-dev). Each runs FUZZ_SECONDS from the seeds in tests/fuzz/seeds/
+# plus what earlier runs found (kept in $(BUILD)/fuzz/corpus); any crash fails
+# and leaves its input in $(BUILD)/fuzz/.
 FUZZ_CXX     ?= clang++
 FUZZ_SECONDS ?= 120
 FUZZ_FLAGS    = $(CXXSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_SRCS     = src/buffer.cc src/command.cc src/frame.cc src/options.cc
-FUZZ_TARGETS  = frame hello lines command
+FUZZ_SRCS     = src/buffer.cc src/command.cc src/format.cc src/frame.cc src/options.cc
+FUZZ_TARGETS  = frame hello lines command format
 
 $(BUILD)/fuzz/%_fuzz: tests/fuzz/%_fuzz.cc $(FUZZ_SRCS) src/*.h
 	@mkdir -p $(dir $@)

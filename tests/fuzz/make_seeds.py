@@ -68,6 +68,13 @@ SEEDS = {
         b"/peers\n/stats\n/help\n/quit\n/bogus\nplain text\n\n/connect\n/nick\n",
         "raw": b"\x01/quit\n//x\nhello\n",
     },
+    # First byte: format (byte % 3: chat, text, json) and nick length (byte // 3 % 33).
+    "format": {
+        "json_plain": bytes([2 + 3 * 5]) + b"alice" + b'hi "you" \\ there',
+        "json_invalid": bytes([2 + 3 * 2]) + b"\xff\x80" + b"nul\x00 \xc3\xa9 \xed\xa0\x80 \x1b[2J",
+        "chat_controls": bytes([0 + 3 * 3]) + b"m\x07\x1b" + b"tab\there \x7f \xc2\x9b \xe2\x82\xac",
+        "text_all_bytes": bytes([1]) + bytes(range(256)),
+    },
 }
 
 for target, seeds in SEEDS.items():
