@@ -295,12 +295,10 @@ int Node::Run() {
       poll_.push_back(e);
       poll_owner_.emplace_back(slot, p);
     };
-    if (listener_ != net::kNoSocket && now_ >= accept_resume_)
-      add(Slot::kListener, nullptr, listener_, true, false);
-    if (stdin_open_ && !draining_ && !paused && pending_.size() < limits_.pending_max)
-      add(Slot::kStdin, nullptr, net::StdinHandle(), true, false);
-    if (!stdout_.empty() && stdout_ok_ && net::StdoutPollable())
-      add(Slot::kStdout, nullptr, net::StdoutHandle(), false, true);
+    // Events are handled in this order. Peers come before stdin: when a peer
+    // has gone away and a line has arrived in the same turn, the loss is seen
+    // first, so the line waits for a live peer instead of being queued to a
+    // connection that is already dead.
     for (auto& p : peers_) {
       bool connecting = p->state == Peer::State::kConnecting;
       bool live = p->state == Peer::State::kLive;
@@ -309,6 +307,12 @@ int Node::Run() {
       bool write = connecting || !p->out.empty();
       add(Slot::kPeer, p.get(), p->socket, read, write);
     }
+    if (listener_ != net::kNoSocket && now_ >= accept_resume_)
+      add(Slot::kListener, nullptr, listener_, true, false);
+    if (stdin_open_ && !draining_ && !paused && pending_.size() < limits_.pending_max)
+      add(Slot::kStdin, nullptr, net::StdinHandle(), true, false);
+    if (!stdout_.empty() && stdout_ok_ && net::StdoutPollable())
+      add(Slot::kStdout, nullptr, net::StdoutHandle(), false, true);
     if (!net::Poll(&poll_, PollTimeout(), &error)) {
       Say(kError, "poll: %s", error.c_str());
       exit_status_ = 1;
