@@ -267,10 +267,11 @@ Socket Listen(const Address& address, bool* in_use, std::string* error) {
     if (s != INVALID_SOCKET) closesocket(s);
     return kNoSocket;
   }
-  // SO_REUSEADDR on Windows would let another process take over the port;
-  // exclusive use is what POSIX's default behaviour amounts to.
-  BOOL one = TRUE;
-  setsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&one), sizeof one);
+  // No SO_REUSEADDR: on Windows it would let another socket bind the port
+  // while this one listens. No SO_EXCLUSIVEADDRUSE either: it keeps a
+  // restarted node off its port until the old connections have died out,
+  // which is what POSIX's SO_REUSEADDR is set to avoid (libuv makes the same
+  // choice).
   if (bind(s, sa, static_cast<int>(address.size)) != 0 || listen(s, 128) != 0) {
     int code = WSAGetLastError();
     *in_use = code == WSAEADDRINUSE || code == WSAEACCES;
