@@ -60,6 +60,9 @@ size_t RaiseDescriptorLimit(size_t wanted);
 // listening. At least one address on success.
 bool Resolve(const std::string& host, uint16_t port, bool passive,
              std::vector<Address>* out, std::string* error);
+// The text for a getaddrinfo() failure code; each platform file has its own,
+// for Resolve in net_address.cc.
+std::string ResolveErrorText(int code);
 // Numeric "a.b.c.d:port" or "[v6]:port".
 std::string AddressText(const Address& address);
 // Between socket addresses and the mesh's plain form. An IPv4-mapped IPv6

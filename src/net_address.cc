@@ -1,14 +1,17 @@
-// The socket-address conversions of the platform layer, the same for POSIX
-// and Winsock: both use sockaddr_in and sockaddr_in6 with the same fields.
+// The parts of the platform layer that are the same for POSIX and Winsock:
+// name resolution with getaddrinfo, and the socket-address conversions (both
+// use sockaddr_in and sockaddr_in6 with the same fields).
 #ifdef _WIN32
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #else
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #endif
 
+#include <cstdio>
 #include <cstring>
 
 #include "net.h"
@@ -23,6 +26,37 @@ const sockaddr* AsSockaddr(const Address& a) {
 }
 
 }  // namespace
+
+bool Resolve(const std::string& host, uint16_t port, bool passive,
+             std::vector<Address>* out, std::string* error) {
+  addrinfo hints;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+  char service[8];
+  snprintf(service, sizeof service, "%u", static_cast<unsigned>(port));
+  addrinfo* list = nullptr;
+  int rc = getaddrinfo(host.c_str(), service, &hints, &list);
+  if (rc != 0) {
+    *error = ResolveErrorText(rc);
+    return false;
+  }
+  out->clear();
+  for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
+    if (ai->ai_addrlen > sizeof(Address::bytes)) continue;
+    Address a;
+    memcpy(a.bytes, ai->ai_addr, ai->ai_addrlen);
+    a.size = static_cast<unsigned>(ai->ai_addrlen);
+    out->push_back(a);
+  }
+  freeaddrinfo(list);
+  if (out->empty()) {
+    *error = "no usable address";
+    return false;
+  }
+  return true;
+}
 
 std::string AddressText(const Address& a) {
   char host[INET6_ADDRSTRLEN] = "?";

@@ -90,6 +90,10 @@ void NoDelay(int fd) {
 
 void PrepareStdio() {}
 
+std::string ResolveErrorText(int code) {
+  return code == EAI_SYSTEM ? ErrnoText(errno) : gai_strerror(code);
+}
+
 const char* UserName() { return getenv("USER"); }
 
 size_t RaiseDescriptorLimit(size_t wanted) {
@@ -138,37 +142,6 @@ bool Startup(std::string* error) {
 void Cleanup() {
   if (stdout_saved_flags >= 0) fcntl(STDOUT_FILENO, F_SETFL, stdout_saved_flags);
   stdout_saved_flags = -1;
-}
-
-bool Resolve(const std::string& host, uint16_t port, bool passive,
-             std::vector<Address>* out, std::string* error) {
-  addrinfo hints;
-  memset(&hints, 0, sizeof hints);
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
-  char service[8];
-  snprintf(service, sizeof service, "%u", static_cast<unsigned>(port));
-  addrinfo* list = nullptr;
-  int rc = getaddrinfo(host.c_str(), service, &hints, &list);
-  if (rc != 0) {
-    *error = rc == EAI_SYSTEM ? ErrnoText(errno) : gai_strerror(rc);
-    return false;
-  }
-  out->clear();
-  for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-    if (ai->ai_addrlen > sizeof(Address::bytes)) continue;
-    Address a;
-    memcpy(a.bytes, ai->ai_addr, ai->ai_addrlen);
-    a.size = static_cast<unsigned>(ai->ai_addrlen);
-    out->push_back(a);
-  }
-  freeaddrinfo(list);
-  if (out->empty()) {
-    *error = "no usable address";
-    return false;
-  }
-  return true;
 }
 
 Socket Listen(const Address& address, bool* in_use, std::string* error) {

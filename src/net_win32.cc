@@ -176,6 +176,8 @@ void PrepareStdio() {
   _setmode(_fileno(stderr), _O_BINARY);
 }
 
+std::string ResolveErrorText(int code) { return ErrorText(code); }
+
 const char* UserName() {
   const char* user = getenv("USER");
   return user != nullptr ? user : getenv("USERNAME");
@@ -225,37 +227,6 @@ void Cleanup() {
   if (saved_output_cp != 0) SetConsoleOutputCP(saved_output_cp);
   saved_output_cp = 0;
   WSACleanup();
-}
-
-bool Resolve(const std::string& host, uint16_t port, bool passive,
-             std::vector<Address>* out, std::string* error) {
-  addrinfo hints;
-  memset(&hints, 0, sizeof hints);
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
-  char service[8];
-  snprintf(service, sizeof service, "%u", static_cast<unsigned>(port));
-  addrinfo* list = nullptr;
-  int rc = getaddrinfo(host.c_str(), service, &hints, &list);
-  if (rc != 0) {
-    *error = ErrorText(rc);
-    return false;
-  }
-  out->clear();
-  for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-    if (ai->ai_addrlen > sizeof(Address::bytes)) continue;
-    Address a;
-    memcpy(a.bytes, ai->ai_addr, ai->ai_addrlen);
-    a.size = static_cast<unsigned>(ai->ai_addrlen);
-    out->push_back(a);
-  }
-  freeaddrinfo(list);
-  if (out->empty()) {
-    *error = "no usable address";
-    return false;
-  }
-  return true;
 }
 
 Socket Listen(const Address& address, bool* in_use, std::string* error) {
