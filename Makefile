@@ -40,12 +40,13 @@ endif
 TEST_FLAGS = $(CXXSTD) $(WARN) -O2 -g
 GTEST_LIBS = -lgtest_main -lgtest -pthread
 
-SRCS  = buffer.cc command.cc console.cc dedup.cc diag.cc dial.cc format.cc frame.cc loop.cc mesh.cc \
-        net_address.cc net_posix.cc net_win32.cc options.cc peers.cc relay.cc runtime_min.cc
-TESTS = buffer_test.cc command_test.cc dedup_test.cc format_test.cc frame_test.cc lines_test.cc \
+SRCS  = buffer.cc chacha.cc command.cc console.cc dedup.cc diag.cc dial.cc format.cc frame.cc \
+        loop.cc mesh.cc net_address.cc net_posix.cc net_win32.cc options.cc peers.cc relay.cc \
+        runtime_min.cc sha256.cc x25519.cc
+TESTS = buffer_test.cc command_test.cc crypto_test.cc dedup_test.cc format_test.cc frame_test.cc lines_test.cc \
         mesh_test.cc options_test.cc relay_test.cc attack_e2e_test.cc e2e_test.cc mesh_e2e_test.cc \
         overload_e2e_test.cc cross_e2e_test.cc \
-        harness.cc
+        harness.cc json.cc
 
 REL_DIR   = $(BUILD)/rel-$(LIBC)
 REL_OBJS  = $(SRCS:%.cc=$(REL_DIR)/%.o) $(REL_DIR)/main.o
@@ -81,7 +82,8 @@ $(BUILD)/test/%.o: src/%.cc src/*.h
 
 $(BUILD)/test/tests/%.o: tests/%.cc src/*.h tests/*.h
 	@mkdir -p $(dir $@)
-	$(CXX) $(TEST_FLAGS) -Isrc -DFLOODCHAT_DEFAULT_BIN='"$(CURDIR)/floodchat"' -c -o $@ $<
+	$(CXX) $(TEST_FLAGS) -Isrc -DFLOODCHAT_DEFAULT_BIN='"$(CURDIR)/floodchat"' \
+	  -DFLOODCHAT_SOURCE_DIR='"$(CURDIR)"' -c -o $@ $<
 
 $(BUILD)/floodchat_tests: $(LIB_OBJS) $(TEST_OBJS)
 	$(CXX) $(TEST_FLAGS) -o $@ $^ $(GTEST_LIBS)
@@ -125,7 +127,8 @@ $(SAN_DIR)/%.o: src/%.cc src/*.h
 
 $(SAN_DIR)/tests/%.o: tests/%.cc src/*.h tests/*.h
 	@mkdir -p $(dir $@)
-	$(CXX) $(SAN_FLAGS) -Isrc -DFLOODCHAT_DEFAULT_BIN='"$(CURDIR)/$(SAN_DIR)/floodchat"' -c -o $@ $<
+	$(CXX) $(SAN_FLAGS) -Isrc -DFLOODCHAT_DEFAULT_BIN='"$(CURDIR)/$(SAN_DIR)/floodchat"' \
+	  -DFLOODCHAT_SOURCE_DIR='"$(CURDIR)"' -c -o $@ $<
 
 $(SAN_DIR)/floodchat: $(SAN_OBJS) $(SAN_DIR)/main.o
 	$(CXX) $(SAN_FLAGS) -o $@ $^
