@@ -41,11 +41,11 @@ TEST_FLAGS = $(CXXSTD) $(WARN) -O2 -g
 GTEST_LIBS = -lgtest_main -lgtest -pthread
 
 SRCS  = buffer.cc chacha.cc command.cc console.cc dedup.cc diag.cc dial.cc format.cc frame.cc \
-        loop.cc mesh.cc net_address.cc net_posix.cc net_win32.cc options.cc peers.cc relay.cc \
-        runtime_min.cc sha256.cc x25519.cc
+        keys.cc loop.cc mesh.cc net_address.cc net_posix.cc net_win32.cc options.cc peers.cc \
+        relay.cc runtime_min.cc session.cc sha256.cc x25519.cc
 TESTS = buffer_test.cc command_test.cc crypto_test.cc dedup_test.cc format_test.cc frame_test.cc lines_test.cc \
-        mesh_test.cc options_test.cc relay_test.cc attack_e2e_test.cc e2e_test.cc mesh_e2e_test.cc \
-        overload_e2e_test.cc cross_e2e_test.cc \
+        mesh_test.cc options_test.cc relay_test.cc session_test.cc attack_e2e_test.cc e2e_test.cc mesh_e2e_test.cc \
+        overload_e2e_test.cc cross_e2e_test.cc keyed_e2e_test.cc \
         harness.cc json.cc
 
 REL_DIR   = $(BUILD)/rel-$(LIBC)

@@ -168,7 +168,7 @@ void Node::ShowStats() {
   ErrPrintf(
       "stats: sent=%llu received=%llu duplicates=%llu bytes_in=%llu bytes_out=%llu "
       "peers=%zu stdout_dropped=%llu seen=%zu/%zu evicted=%llu known=%zu attempts=%llu "
-      "failures=%llu reconnects=%llu refused=%llu late=%llu\n",
+      "failures=%llu reconnects=%llu refused=%llu late=%llu auth_failed=%llu\n",
       static_cast<unsigned long long>(c.sent), static_cast<unsigned long long>(c.received),
       static_cast<unsigned long long>(c.duplicates),
       static_cast<unsigned long long>(bytes_in_), static_cast<unsigned long long>(bytes_out_),
@@ -177,7 +177,8 @@ void Node::ShowStats() {
       book_.size(), static_cast<unsigned long long>(dial_attempts_),
       static_cast<unsigned long long>(dial_failures_),
       static_cast<unsigned long long>(reconnects_), static_cast<unsigned long long>(refused_),
-      static_cast<unsigned long long>(c.late_duplicates));
+      static_cast<unsigned long long>(c.late_duplicates),
+      static_cast<unsigned long long>(auth_failures_));
 }
 
 }  // namespace floodchat

@@ -118,6 +118,10 @@ Opening ParseOpening(const Frame& frame, bool dialled, Hello* hello, AddressList
                      const char** why) {
   if (frame.type == kTypeFull && dialled)
     return ParseAddresses(frame, full, why) ? Opening::kFull : Opening::kError;
+  if (frame.type == kTypeKeyHello) {
+    *why = "the peer uses a network key (-k) and this node has none";
+    return Opening::kKeyed;
+  }
   if (frame.type != kTypeHello) {
     *why = "first frame is not a hello";
     return Opening::kError;

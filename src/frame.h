@@ -20,7 +20,9 @@
 // connection come from. An addresses frame offers other nodes to connect to;
 // flag bit 0 asks the receiver to answer with its own. A node that refuses a
 // connection because it is full sends a full frame instead of its hello, then
-// closes. The man page's PROTOCOL section is written from this file.
+// closes. In keyed mode (-k) these frames travel inside sealed records after
+// a key exchange: session.h. The man page's PROTOCOL section is written from
+// this file and that one.
 #ifndef FLOODCHAT_FRAME_H_
 #define FLOODCHAT_FRAME_H_
 
@@ -42,6 +44,8 @@ constexpr uint8_t kTypeHello = 0x01;
 constexpr uint8_t kTypeMessage = 0x02;
 constexpr uint8_t kTypeAddresses = 0x03;
 constexpr uint8_t kTypeFull = 0x04;
+// The first frame of a keyed node (session.h); an open node refuses it.
+constexpr uint8_t kTypeKeyHello = 0x05;
 
 constexpr uint8_t kHelloMagic[4] = {'F', 'L', 'C', 'H'};
 constexpr uint8_t kProtocolVersion = 1;
@@ -130,9 +134,10 @@ bool ParseMessage(const Frame& frame, Message* message, const char** why);
 bool ParseAddresses(const Frame& frame, AddressList* list, const char** why);
 
 // The first frame of a connection: a hello, or on a connection this node
-// dialled, a full frame refusing it. kError and *why for anything else,
-// including a malformed hello or full frame.
-enum class Opening { kHello, kFull, kError };
+// dialled, a full frame refusing it; kKeyed for a keyed node's key hello
+// (session.h), which a node without a key refuses. kError and *why for
+// anything else, including a malformed hello or full frame.
+enum class Opening { kHello, kFull, kKeyed, kError };
 Opening ParseOpening(const Frame& frame, bool dialled, Hello* hello, AddressList* full,
                      const char** why);
 

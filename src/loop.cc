@@ -81,6 +81,10 @@ bool Node::Start() {
         "will fail",
         options_.max_peers, allowed, allowed > kOwn ? allowed - kOwn : 0);
   max_frame_ = MaxFrameLength(options_.max_size);
+  max_record_ = MaxRecordLength(max_frame_);
+  if (!keys_.empty())
+    Say(kDebug, "keyed mode: %zu network key%s; only their holders can connect", keys_.size(),
+        keys_.size() == 1 ? "" : "s");
   read_buffer_.resize(limits_.stdin_chunk);
   if (options_.listen && !StartListening()) return false;
   now_ = net::NowMs();
@@ -148,7 +152,7 @@ bool Node::DrainStep() {
       if (pending_.empty()) ClosePeer(p.get(), "", kDebug);  // nothing to deliver
       continue;
     }
-    if (pending_.empty() && p->out.empty() && !p->write_shut) {
+    if (pending_.empty() && p->Queued() == 0 && !p->write_shut) {
       net::ShutdownWrite(p->socket);
       p->write_shut = true;
     }
@@ -164,8 +168,8 @@ bool Node::DrainStep() {
     exit_status_ = 1;
   }
   for (auto& p : peers_) {
-    if (!p->closing && !p->out.empty())
-      Say(kError, "%s: %zu bytes not sent before exit", Who(*p).c_str(), p->out.size());
+    if (!p->closing && p->Queued() != 0)
+      Say(kError, "%s: %zu bytes not sent before exit", Who(*p).c_str(), p->Queued());
   }
   return true;
 }
@@ -201,7 +205,7 @@ bool Node::InputPaused() const {
   // too slow to hold everyone back; it stops counting here, and then a peer
   // is dropped at queue_hard and stdout loses lines past stdout_max.
   for (const auto& p : peers_) {
-    if (!p->closing && HoldsInputBack(p->out.size(), p->backlog_since, p->progress_at))
+    if (!p->closing && HoldsInputBack(p->Queued(), p->backlog_since, p->progress_at))
       return true;
   }
   // The same rules hold for stdout: a consumer that reads slowly paces the
@@ -304,7 +308,7 @@ int Node::Run() {
       bool live = p->state == Peer::State::kLive;
       bool read = !connecting && !p->read_done &&
                   (!live || !paused || p->write_shut || p->retiring);
-      bool write = connecting || !p->out.empty();
+      bool write = connecting || p->Queued() != 0;
       add(Slot::kPeer, p.get(), p->socket, read, write);
     }
     if (listener_ != net::kNoSocket && now_ >= accept_resume_)
@@ -354,7 +358,7 @@ int Node::Run() {
       // A retired or refused connection is shut for sending once its queue
       // is out; it closes when the other end has read it and closed too.
       bool ending = p->retiring || p->state == Peer::State::kRefusing;
-      if (ending && !p->closing && p->out.empty()) {
+      if (ending && !p->closing && p->Queued() == 0) {
         if (p->read_done) {
           ClosePeer(p.get(), "connection closed", kInfo);  // its queue went out first
         } else if (!p->write_shut) {

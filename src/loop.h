@@ -16,6 +16,7 @@
 
 #include "buffer.h"
 #include "diag.h"
+#include "keys.h"
 #include "lines.h"
 #include "mesh.h"
 #include "net.h"
@@ -52,6 +53,10 @@ class Node {
   ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
+
+  // Keyed mode: only peers holding one of these keys are let in (-k). The
+  // first is used on connections this node opens. Empty: an open network.
+  void SetKeys(std::vector<NetworkKey> keys) { keys_ = std::move(keys); }
 
   // Runs until stdin ends, /quit, SIGINT or SIGTERM; returns the exit status.
   int Run();
@@ -107,6 +112,9 @@ class Node {
   std::string BookText(const PeerAddress& a) const;
 
   void ReadPeer(Peer* p);
+  bool OpenRecords(Peer* p);
+  void AuthFailed(Peer* p, const char* why);
+  void SendHello(Peer* p);
   void ProcessFrames(Peer* p);
   void PrefetchNext(const uint8_t* next, size_t size) const;
   void OnHello(Peer* p, const Hello& hello);
@@ -141,6 +149,11 @@ class Node {
   Limits limits_;
   std::string nick_;
   size_t max_frame_ = 0;
+  size_t max_record_ = 0;  // keyed mode: the longest record accepted
+  std::vector<NetworkKey> keys_;
+  uint64_t auth_failures_ = 0;
+  uint64_t auth_reported_at_ = 0;
+  uint64_t auth_unreported_ = 0;  // failures since the last one reported
   Relay relay_;
   uint64_t now_ = 0;
 

@@ -1,11 +1,60 @@
-// floodchat: parse the command line, then hand over to the loop.
+// floodchat: parse the command line, load the network keys, then hand over
+// to the loop.
 #include <cstdio>
 #include <string>
+#include <vector>
 
+#include "crypto.h"
 #include "diag.h"
+#include "keys.h"
 #include "loop.h"
 #include "net.h"
 #include "options.h"
+
+namespace {
+
+// Reads and parses -k FILE. Exit status 2 on any problem with it, as for a
+// bad option: the node does not start on a network it cannot join.
+bool LoadKeys(const std::string& path, std::vector<floodchat::NetworkKey>* keys) {
+  std::string text, error;
+  bool exposed = false;
+  if (!floodchat::net::ReadPrivateFile(path.c_str(), floodchat::kMaxKeyFileBytes, &text, &exposed,
+                                       &error)) {
+    floodchat::ErrPrintf("floodchat: %s: %s\n", path.c_str(), error.c_str());
+    return false;
+  }
+  size_t line = 0;
+  bool ok = floodchat::ParseKeyFile(text, keys, &line, &error);
+  floodchat::crypto::Wipe(&text[0], text.size());
+  if (!ok) {
+    if (line == 0) {
+      floodchat::ErrPrintf("floodchat: %s: %s\n", path.c_str(), error.c_str());
+    } else {
+      floodchat::ErrPrintf("floodchat: %s:%zu: %s\n", path.c_str(), line, error.c_str());
+    }
+    return false;
+  }
+  if (exposed) {
+    floodchat::ErrPrintf("floodchat: %s: warning: readable by group or others (chmod 600 it)\n",
+                         path.c_str());
+  }
+  return true;
+}
+
+int GenerateKey() {
+  uint8_t key[floodchat::kNetworkKeyBytes];
+  if (!floodchat::net::RandomBytes(key, sizeof key)) {
+    floodchat::ErrPrintf("floodchat: --gen-key: the OS random source is unavailable\n");
+    return 1;
+  }
+  std::string line = floodchat::KeyFileLine(key);
+  floodchat::crypto::Wipe(key, sizeof key);
+  fputs(line.c_str(), stdout);
+  floodchat::crypto::Wipe(&line[0], line.size());
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   floodchat::Options options;
@@ -18,12 +67,17 @@ int main(int argc, char** argv) {
     case floodchat::ParseOutcome::kVersion:
       fputs(floodchat::kVersionText, stdout);
       return 0;
+    case floodchat::ParseOutcome::kGenKey:
+      return GenerateKey();
     case floodchat::ParseOutcome::kUsageError:
       floodchat::ErrPrintf("floodchat: %s\n", error.c_str());
       return 2;
     case floodchat::ParseOutcome::kRun:
       break;
   }
+  std::vector<floodchat::NetworkKey> keys;
+  if (!options.key_file.empty() && !LoadKeys(options.key_file, &keys)) return 2;
   floodchat::Node node(options);
+  node.SetKeys(std::move(keys));
   return node.Run();
 }

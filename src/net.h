@@ -113,6 +113,13 @@ uint64_t NowMs();  // monotonic milliseconds
 // Fills `size` bytes from the OS random source; false if it is unavailable.
 bool RandomBytes(void* out, size_t size);
 
+// Reads a regular file of at most max_size bytes (the key file). False with
+// *error for a missing, unreadable, special or larger file. *exposed is true
+// when the file's permissions let its group or others read it (always false
+// on Windows, which has no such mode bits).
+bool ReadPrivateFile(const char* path, size_t max_size, std::string* text, bool* exposed,
+                     std::string* error);
+
 }  // namespace net
 }  // namespace floodchat
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #if defined(__linux__)
@@ -367,6 +368,47 @@ bool RandomBytes(void* out, size_t size) {
   }
   close(fd);
   return true;
+}
+
+bool ReadPrivateFile(const char* path, size_t max_size, std::string* text, bool* exposed,
+                     std::string* error) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *error = strerror(errno);
+    return false;
+  }
+  struct stat st;
+  bool ok = false;
+  if (fstat(fd, &st) != 0) {
+    *error = strerror(errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    *error = "not a regular file";
+  } else if (static_cast<uint64_t>(st.st_size) > max_size) {
+    *error = "larger than " + std::to_string(max_size / 1024) + " KiB";
+  } else {
+    *exposed = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+    text->clear();
+    char buf[4096];
+    ok = true;
+    for (;;) {
+      ssize_t n = read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        *error = strerror(errno);
+        ok = false;
+        break;
+      }
+      if (n == 0) break;
+      text->append(buf, static_cast<size_t>(n));
+      if (text->size() > max_size) {
+        *error = "larger than " + std::to_string(max_size / 1024) + " KiB";
+        ok = false;
+        break;
+      }
+    }
+  }
+  close(fd);
+  return ok;
 }
 
 }  // namespace net

@@ -423,6 +423,35 @@ bool RandomBytes(void* out, size_t size) {
                          BCRYPT_USE_SYSTEM_PREFERRED_RNG) == 0;
 }
 
+bool ReadPrivateFile(const char* path, size_t max_size, std::string* text, bool* exposed,
+                     std::string* error) {
+  // Windows keeps access in ACLs, not mode bits: nothing to warn about here.
+  *exposed = false;
+  FILE* f = fopen(path, "rb");
+  if (f == nullptr) {
+    *error = strerror(errno);
+    return false;
+  }
+  text->clear();
+  char buf[4096];
+  size_t n;
+  bool ok = true;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+    text->append(buf, n);
+    if (text->size() > max_size) {
+      *error = "larger than " + std::to_string(max_size / 1024) + " KiB";
+      ok = false;
+      break;
+    }
+  }
+  if (ok && ferror(f)) {
+    *error = "read error";
+    ok = false;
+  }
+  fclose(f);
+  return ok;
+}
+
 }  // namespace net
 }  // namespace floodchat
 

@@ -7,10 +7,11 @@
 namespace floodchat {
 
 const char kUsageText[] =
-    "usage: floodchat [-hqrVv] [-c host:port] [-f chat | text | json]\n"
+    "usage: floodchat [-hqrVv] [-c host:port] [-f chat | text | json] [-k file]\n"
     "                 [-l [host:]port] [-n nick] [--handshake-timeout s] [--hops n]\n"
     "                 [--max-peers n] [--max-size bytes] [--no-listen] [--peers n]\n"
     "                 [--queue-max bytes] [--relay] [--seen n] [--stdout-max bytes]\n"
+    "       floodchat --gen-key\n"
     "\n"
     "  -l, --listen [HOST:]PORT  listen there (default 0.0.0.0:55555, or one of\n"
     "                            the next 100 ports if it is busy)\n"
@@ -20,6 +21,9 @@ const char kUsageText[] =
     "                            (default 5; 0: only -c and /connect)\n"
     "      --max-peers N         most connections; more are refused (default 32)\n"
     "  -n, --nick NAME           name shown with your messages (default $USER)\n"
+    "  -k, --key-file FILE       private network: only nodes with a key from FILE\n"
+    "                            may join; traffic is encrypted (see SECURITY)\n"
+    "      --gen-key             print a new random network key and exit\n"
     "  -f, --format FORMAT       stdout format: chat (NICK: TEXT), text, json\n"
     "  -r, --raw                 every stdin line is a message, no /commands\n"
     "      --relay               do not read stdin; run until SIGINT or SIGTERM\n"
@@ -85,7 +89,7 @@ const Spec kSpecs[] = {
     {0, "max-size", true},   {'q', "quiet", false},   {'v', "verbose", false},
     {'h', "help", false},    {'V', "version", false}, {0, "peers", true},
     {0, "max-peers", true},  {0, "queue-max", true},  {0, "stdout-max", true},
-    {0, "handshake-timeout", true},
+    {0, "handshake-timeout", true}, {'k', "key-file", true}, {0, "gen-key", false},
 };
 
 const Spec* FindLong(std::string_view name) {
@@ -176,6 +180,7 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, const char* env_use
   bool nick_given = false;
   bool peers_given = false;
   bool max_peers_given = false;
+  bool gen_key = false;
   ParseOutcome outcome = ParseOutcome::kRun;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -322,6 +327,14 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, const char* env_use
       } else if (name == "handshake-timeout") {
         if (!ParseRange(item.shown, v, 1, 3600, &n, error)) return ParseOutcome::kUsageError;
         o->handshake_timeout = static_cast<int>(n);
+      } else if (name == "key-file") {
+        if (v.empty()) {
+          *error = item.shown + ": empty file name";
+          return ParseOutcome::kUsageError;
+        }
+        o->key_file = std::string(v);
+      } else if (name == "gen-key") {
+        gen_key = true;
       } else if (name == "quiet") {
         o->verbosity = 0;
       } else if (name == "verbose") {
@@ -334,6 +347,13 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, const char* env_use
     }
   }
   if (outcome != ParseOutcome::kRun) return outcome;
+  if (gen_key) {
+    if (argc != 2) {
+      *error = "--gen-key: takes no other option";
+      return ParseOutcome::kUsageError;
+    }
+    return ParseOutcome::kGenKey;
+  }
   if (no_listen && o->listen_explicit) {
     *error = "--no-listen: conflicts with -l";
     return ParseOutcome::kUsageError;

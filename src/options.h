@@ -50,9 +50,10 @@ struct Options {
   size_t stdout_max = kDefaultStdoutMax;  // pending stdout bytes before messages go unprinted
   int handshake_timeout = kDefaultHandshakeTimeout;  // seconds to connect and send a hello
   int verbosity = 1;  // 0 quiet, 1 normal, 2 verbose
+  std::string key_file;  // -k: keyed mode; empty: an open network
 };
 
-enum class ParseOutcome { kRun, kHelp, kVersion, kUsageError };
+enum class ParseOutcome { kRun, kHelp, kVersion, kGenKey, kUsageError };
 
 // Parses argv[1..argc-1]. `env_user` is $USER or null (the default nick).
 // On kUsageError, *error is the message without the "floodchat: " prefix.

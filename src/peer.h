@@ -3,12 +3,14 @@
 #define FLOODCHAT_PEER_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "address.h"
 #include "buffer.h"
 #include "net.h"
+#include "session.h"
 
 namespace floodchat {
 
@@ -40,8 +42,15 @@ struct Peer {
 
   uint64_t node_id = 0;
   std::string nick;  // as the peer sent it: show it through Who()
-  Buffer in;
-  Buffer out;
+  Buffer in;   // plain frames received, not yet handled
+  Buffer out;  // bytes for the socket
+  // Keyed mode (-k): the key exchange and record layer. Bytes read go to
+  // wire_in and, once opened, to `in`; frames to send go to plain_out and are
+  // sealed into `out` when it runs low, so that a burst shares records.
+  std::unique_ptr<Session> session;
+  Buffer wire_in;
+  Buffer plain_out;
+  bool hello_sent = false;  // keyed: the plain hello is queued
   uint64_t deadline = 0;  // connect or handshake deadline
   uint64_t backlog_since = 0;  // when `out` went over queue_soft; 0 if not over
   uint64_t progress_at = 0;    // the last send that took some of `out`
@@ -57,6 +66,9 @@ struct Peer {
   // queued meanwhile.
   bool read_done = false;
   uint64_t answered_at = 0;  // when its last request for addresses was answered
+
+  // Bytes waiting to be sent, sealed or not.
+  size_t Queued() const { return out.size() + plain_out.size(); }
 
   // A live connection that new messages are sent on.
   bool Sendable() const { return state == State::kLive && !closing && !retiring; }

@@ -2,6 +2,7 @@
 // and writing them. Part of the loop (loop.h).
 #include <cstring>
 
+#include "crypto.h"
 #include "format.h"
 #include "frame.h"
 #include "loop.h"
@@ -117,8 +118,27 @@ void Node::OnConnected(Peer* p) {
   }
   p->state = Peer::State::kHandshake;
   p->deadline = now_ + limits_.handshake_ms;
-  AppendHello(relay_.node_id(), nick_, listen_port_, &p->out);
-  Say(kDebug, "%s: %s, sent hello", p->label.c_str(), p->outbound ? "connected" : "accepted");
+  if (keys_.empty()) {
+    AppendHello(relay_.node_id(), nick_, listen_port_, &p->out);
+    Say(kDebug, "%s: %s, sent hello", p->label.c_str(), p->outbound ? "connected" : "accepted");
+    return;
+  }
+  // Keyed: the plain hello waits until the session keys exist (SendHello).
+  uint8_t random[kSessionRandomBytes];
+  if (!net::RandomBytes(random, sizeof random)) {
+    ClosePeer(p, "the OS random source is unavailable", kError);
+    return;
+  }
+  p->session = std::make_unique<Session>(&keys_, p->outbound, random);
+  crypto::Wipe(random, sizeof random);
+  p->session->Start(&p->out);
+  Say(kDebug, "%s: %s, key exchange started", p->label.c_str(),
+      p->outbound ? "connected" : "accepted");
+}
+
+void Node::SendHello(Peer* p) {
+  AppendHello(relay_.node_id(), nick_, listen_port_, &p->plain_out);
+  p->hello_sent = true;
 }
 
 void Node::AcceptAll() {
@@ -180,7 +200,11 @@ void Node::Refuse(net::Socket s, const net::Address& from) {
   p->state = Peer::State::kRefusing;
   p->deadline = now_ + limits_.refuse_linger_ms;
   PeerAddress offer[kMaxAddressesPerFrame];
-  size_t n = book_.Sample(now_, &rng_, kMaxAddressesPerFrame, PeerAddress(), offer);
+  // Keyed mode: the connection is not authenticated yet, so it gets no
+  // addresses; the frame only says "full".
+  size_t n = keys_.empty()
+                 ? book_.Sample(now_, &rng_, kMaxAddressesPerFrame, PeerAddress(), offer)
+                 : 0;
   AppendAddresses(kTypeFull, 0, offer, n, &p->out);
   peers_.push_back(std::move(p));
 }
@@ -216,12 +240,13 @@ void Node::Reap() {
 // ---- peer input -----------------------------------------------------------
 
 void Node::ReadPeer(Peer* p) {
-  uint8_t* w = p->in.Reserve(limits_.read_chunk);
+  Buffer& into = p->session ? p->wire_in : p->in;
+  uint8_t* w = into.Reserve(limits_.read_chunk);
   size_t got = 0;
   std::string error;
   net::Io r = net::Recv(p->socket, w, limits_.read_chunk, &got, &error);
   if (r == net::Io::kWouldBlock) return;
-  if (r == net::Io::kClosed && p->state == Peer::State::kLive && !p->out.empty() &&
+  if (r == net::Io::kClosed && p->state == Peer::State::kLive && p->Queued() != 0 &&
       !p->write_shut) {
     p->read_done = true;
     p->retiring = true;
@@ -233,6 +258,11 @@ void Node::ReadPeer(Peer* p) {
     // health check) is not news unless asked for.
     bool quiet = p->state != Peer::State::kLive && !p->outbound;
     std::string why = r == net::Io::kClosed ? "connection closed" : error;
+    if (p->session && !p->session->Confirmed() && p->state == Peer::State::kHandshake) {
+      // A keyed peer hangs up during the key exchange when our key is not
+      // one of its own.
+      why += " during the key exchange (does the peer have this network key?)";
+    }
     if (p->write_shut || p->retiring) why.clear();  // we are leaving it: expected
     ClosePeer(p, why, quiet ? kDebug : r == net::Io::kClosed ? kInfo : kError);
     return;
@@ -241,8 +271,75 @@ void Node::ReadPeer(Peer* p) {
   if (p->state == Peer::State::kRefusing) return;  // read only to see it close
   // While leaving, a live peer's bytes are read only to see it close.
   if (draining_ && p->state == Peer::State::kLive) return;
-  p->in.Commit(got);
+  into.Commit(got);
+  if (p->session && !OpenRecords(p)) return;
   ProcessFrames(p);
+}
+
+// Keyed mode: runs the key exchange and opens the records read so far into
+// the plain input. False when the connection is done with.
+bool Node::OpenRecords(Peer* p) {
+  const char* why = nullptr;
+  Session::Status st = p->session->Receive(&p->wire_in, max_record_, &p->in, &p->out, &why);
+  if (p->session->CanSend() && !p->hello_sent) SendHello(p);
+  switch (st) {
+    case Session::Status::kOk:
+      break;
+    case Session::Status::kAuthFailed:
+      ProcessFrames(p);  // what opened before the failure is genuine
+      AuthFailed(p, why);
+      return false;
+    case Session::Status::kError:
+      ClosePeer(p, std::string("protocol error: ") + why, kError);
+      return false;
+    case Session::Status::kPlainHello:
+      ++refused_;
+      if (p->outbound) {
+        ClosePeer(p, "refused: the peer has no network key (-k) and this node requires one",
+                  kError);
+        return false;
+      }
+      Say(kError, "%s: refused: the peer has no network key (-k) and this node requires one",
+          p->label.c_str());
+      // Tell it why, in a frame it understands as "keyed", then close once it
+      // has read that (as for a full node's refusal).
+      {
+        uint8_t notice[kFrameHeaderBytes + kMagicBytes + 1];
+        PutU32(notice, kTypeBytes + kMagicBytes + 1);
+        notice[kLengthBytes] = kTypeKeyHello;
+        memcpy(notice + kFrameHeaderBytes, kHelloMagic, kMagicBytes);
+        notice[kFrameHeaderBytes + kMagicBytes] = kProtocolVersion;
+        p->out.Append(notice, sizeof notice);
+      }
+      p->state = Peer::State::kRefusing;
+      p->deadline = now_ + limits_.refuse_linger_ms;
+      p->wire_in.Clear();
+      return false;
+    case Session::Status::kFull:
+      // A full node's plain refusal: handled as in an open network.
+      p->in.Append(p->wire_in.data(), p->wire_in.size());
+      p->wire_in.Clear();
+      break;
+  }
+  if (p->wire_in.empty()) p->wire_in.Release(kKeepBufferBytes);
+  return true;
+}
+
+// One line a second at most, so that a stream of bad handshakes cannot fill
+// the log; the rest are counted (and shown in /stats).
+void Node::AuthFailed(Peer* p, const char* why) {
+  ++auth_failures_;
+  if (now_ < auth_reported_at_ + 1000 && auth_reported_at_ != 0) {
+    ++auth_unreported_;
+    ClosePeer(p, why, kDebug);
+    return;
+  }
+  std::string line = why;
+  if (auth_unreported_ > 0)
+    line += " (and " + std::to_string(auth_unreported_) + " more since the last report)";
+  auth_unreported_ = 0;
+  auth_reported_at_ = now_;
+  ClosePeer(p, line, kError);
 }
 
 void Node::ProcessFrames(Peer* p) {
@@ -261,6 +358,10 @@ void Node::ProcessFrames(Peer* p) {
       switch (ParseOpening(f, p->outbound, &h, &full, &why)) {
         case Opening::kError:
           ClosePeer(p, std::string("protocol error: ") + why, kError);
+          return;
+        case Opening::kKeyed:
+          ++refused_;
+          ClosePeer(p, std::string("refused: ") + why, kError);
           return;
         case Opening::kFull:
           OnFull(p, full);
@@ -368,21 +469,35 @@ void Node::OnMessage(Peer* from, const Message& m, uint8_t* frame, size_t frame_
 // ---- peer output ------------------------------------------------------------
 
 void Node::Enqueue(Peer* p, const uint8_t* bytes, size_t size) {
-  p->out.Append(bytes, size);
-  TrackBacklog(p->out.size(), &p->backlog_since);
+  (p->session ? p->plain_out : p->out).Append(bytes, size);
+  TrackBacklog(p->Queued(), &p->backlog_since);
   // As for stdout: not while this backlog still holds input back.
-  if (p->out.size() > limits_.queue_hard &&
-      !HoldsInputBack(p->out.size(), p->backlog_since, p->progress_at)) {
+  if (p->Queued() > limits_.queue_hard &&
+      !HoldsInputBack(p->Queued(), p->backlog_since, p->progress_at)) {
     ClosePeer(p,
-              "dropped: " + std::to_string(p->out.size()) +
+              "dropped: " + std::to_string(p->Queued()) +
                   " bytes queued and the peer is not reading",
               kError);
     p->out.Clear();
+    p->plain_out.Clear();
   }
 }
 
 void Node::FlushPeer(Peer* p) {
-  if (p->closing || p->out.empty() || p->state == Peer::State::kConnecting) return;
+  if (p->closing || p->state == Peer::State::kConnecting) return;
+  // Keyed: seal what was queued this turn (or since the socket last ran
+  // low) into as few records as fit, just before sending.
+  constexpr size_t kSealAheadBytes = 64 * 1024;
+  if (!p->plain_out.empty() && p->session && p->session->CanSend() &&
+      p->out.size() < kSealAheadBytes) {
+    if (!p->session->Seal(p->plain_out.data(), p->plain_out.size(), &p->out)) {
+      ClosePeer(p, "the session's record numbers are used up; closing for a new session", kInfo);
+      return;
+    }
+    p->plain_out.Clear();
+    p->plain_out.Release(kKeepBufferBytes);
+  }
+  if (p->out.empty()) return;
   size_t sent = 0;
   std::string error;
   net::Io r = net::Send(p->socket, p->out.data(), p->out.size(), &sent, &error);
@@ -393,7 +508,7 @@ void Node::FlushPeer(Peer* p) {
   if (sent > 0) {
     p->progress_at = now_;
     p->out.Consume(sent);
-    TrackBacklog(p->out.size(), &p->backlog_since);
+    TrackBacklog(p->Queued(), &p->backlog_since);
     bytes_out_ += sent;
     if (p->out.empty()) p->out.Release(kKeepBufferBytes);
   }
