@@ -53,7 +53,7 @@ REL_OBJS  = $(SRCS:%.cc=$(REL_DIR)/%.o) $(REL_DIR)/main.o
 LIB_OBJS  = $(SRCS:%.cc=$(BUILD)/test/%.o)
 TEST_OBJS = $(TESTS:%.cc=$(BUILD)/test/tests/%.o)
 
-.PHONY: all test unit e2e lint install uninstall clean bench fuzz fuzz-build sanitize FORCE windows aarch64 armhf
+.PHONY: all test unit e2e lint install uninstall clean bench bench-crypto fuzz fuzz-build sanitize FORCE windows aarch64 armhf
 
 # The binary's name: cross builds (below) set it.
 OUT ?= floodchat
@@ -113,6 +113,15 @@ uninstall:
 bench: floodchat
 	python3 bench/chain_bench.py ./floodchat
 
+# The primitives' speed, built with the release flags.
+bench-crypto: $(BUILD)/crypto_bench
+	$(BUILD)/crypto_bench
+
+$(BUILD)/crypto_bench: bench/crypto_bench.cc src/chacha.cc src/sha256.cc src/x25519.cc src/crypto.h
+	@mkdir -p $(BUILD)
+	$(CXX) $(CXXSTD) $(WARN) -Os -Isrc -o $@ bench/crypto_bench.cc src/chacha.cc src/sha256.cc \
+	  src/x25519.cc
+
 # ---- sanitizers: the whole suite, end-to-end tests included, against a node
 # built with ASan and UBSan. The nodes the tests start write any report to
 # $(SAN_DIR)/logs; a report from any process fails the target.
@@ -153,8 +162,9 @@ sanitize: $(SAN_DIR)/floodchat $(SAN_DIR)/floodchat_tests
 FUZZ_CXX     ?= clang++
 FUZZ_SECONDS ?= 120
 FUZZ_FLAGS    = $(CXXSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_SRCS     = src/buffer.cc src/command.cc src/format.cc src/frame.cc src/options.cc
-FUZZ_TARGETS  = frame hello lines command format
+FUZZ_SRCS     = src/buffer.cc src/chacha.cc src/command.cc src/format.cc src/frame.cc src/keys.cc \
+                src/options.cc src/session.cc src/sha256.cc src/x25519.cc
+FUZZ_TARGETS  = frame hello lines command format keyhello record
 
 $(BUILD)/fuzz/%_fuzz: tests/fuzz/%_fuzz.cc $(FUZZ_SRCS) src/*.h
 	@mkdir -p $(dir $@)

@@ -7,6 +7,8 @@ Prints, from one run on this machine:
   - throughput: 100,000 messages of 100 bytes written into the first node's
     stdin as fast as the pipe takes them, counted at the last node's stdout
     (median of --runs); every run checks that all arrived, once, in order;
+  - the same through a second chain in keyed mode (-k, a key from
+    --gen-key), its runs taking turns with the plain chain's, and the ratio;
   - the same bytes through a chain of 5 socat byte relays, the ceiling;
   - latency across the 4 hops at a light load (one message every 2 ms),
     p50 and p99, measured from the write into the first node's stdin to the
@@ -24,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 BIN = "./floodchat"
@@ -70,8 +73,9 @@ def wait_stderr(proc, needle, count, timeout=5.0):
         raise RuntimeError("timed out waiting for %r" % needle)
 
 
-def start_chain():
-    """n0 <- n1 <- ... <- n4; input at n0, output read at n4."""
+def start_chain(extra=()):
+    """n0 <- n1 <- ... <- n4; input at n0, output read at n4. `extra`: more
+    options for every node (-k FILE for the keyed chain)."""
     nodes = []
     devnull = open(os.devnull, "wb")
     prev = None
@@ -79,6 +83,7 @@ def start_chain():
         last = i == CHAIN - 1
         # --peers 0: a fixed chain; the nodes must not mesh by themselves.
         cmd = [BIN, "-l", "127.0.0.1:0", "-n", "n%d" % i, "-f", "text", "--peers", "0"]
+        cmd += list(extra)
         if prev is not None:
             cmd += ["-c", "127.0.0.1:%d" % prev]
         if i > 0:
@@ -212,25 +217,46 @@ def rss_kib(pid, field="VmRSS"):
 
 def main():
     print("binary: %s, %d bytes" % (BIN, os.path.getsize(BIN)))
+    keydir = tempfile.mkdtemp()
+    keyfile = os.path.join(keydir, "key")
+    with open(keyfile, "wb") as f:
+        f.write(subprocess.run([BIN, "--gen-key"], check=True, capture_output=True).stdout)
+    os.chmod(keyfile, 0o600)
     nodes = start_chain()
+    keyed = start_chain(["-k", keyfile])
     try:
         time.sleep(0.3)
         print("idle memory of a connected relay node: VmRSS %d KiB, of which RssAnon %d KiB "
               "(the rest is the binary's own pages)"
               % (rss_kib(nodes[2].pid), rss_kib(nodes[2].pid, "RssAnon")))
-        rates = []
+        rates, krates = [], []
         for run in range(RUNS):
+            # Plain and keyed take turns, so that both see the same machine.
             rate, ok, n = throughput_run(nodes, run)
             rates.append(rate)
             print("run %d: %.0f msg/s at the far end, %d/%d arrived, all in order once: %s"
                   % (run, rate, n, MESSAGES, ok))
+            rate, ok, n = throughput_run(keyed, run)
+            krates.append(rate)
+            print("keyed run %d: %.0f msg/s at the far end, %d/%d arrived, all in order once: %s"
+                  % (run, rate, n, MESSAGES, ok))
         print("floodchat chain of %d: median %.0f msg/s" % (CHAIN, statistics.median(rates)))
+        print("keyed chain of %d (-k): median %.0f msg/s; keyed/plain = %.2f"
+              % (CHAIN, statistics.median(krates),
+                 statistics.median(krates) / statistics.median(rates)))
         p50, p99 = measure_latency(nodes[0].stdin.fileno(), nodes[-1].stdout.fileno())
         print("latency over %d hops at light load: p50 %.3f ms, p99 %.3f ms" % (CHAIN - 1, p50, p99))
+        p50, p99 = measure_latency(keyed[0].stdin.fileno(), keyed[-1].stdout.fileno())
+        print("keyed latency over %d hops: p50 %.3f ms, p99 %.3f ms" % (CHAIN - 1, p50, p99))
         print("peak RSS (VmHWM) of the nodes: %s KiB"
               % " ".join(str(rss_kib(p.pid, "VmHWM")) for p in nodes))
+        print("peak RSS (VmHWM) of the keyed nodes: %s KiB"
+              % " ".join(str(rss_kib(p.pid, "VmHWM")) for p in keyed))
     finally:
         stop(nodes)
+        stop(keyed)
+        os.unlink(keyfile)
+        os.rmdir(keydir)
     if shutil.which("socat"):
         srates = []
         for run in range(RUNS):

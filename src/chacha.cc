@@ -3,6 +3,16 @@
 
 #include "crypto.h"
 
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <cpuid.h>
+#endif
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+// The 256-bit vectors of the AVX2 path never cross a call boundary (all that
+// touches them is inlined into one AVX2 function), so GCC's note on how they
+// would be passed without AVX does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
 namespace floodchat {
 namespace crypto {
 
@@ -28,22 +38,29 @@ inline void StoreLe64(uint8_t* p, uint64_t v) {
 // ---- ChaCha20 -------------------------------------------------------------------
 
 // The quarter round on any type with +, ^ and shifts: uint32_t, or a vector
-// of them, which runs several blocks side by side.
-template <typename W>
-inline W Rotl(W x, int n) {
-  return (x << n) | (x >> (32 - n));
+// of them, which runs several blocks side by side. Always inlined, so that a
+// caller compiled for AVX2 (below) gets AVX2 code for all of it.
+#if defined(__GNUC__)
+#define FLOODCHAT_INLINE inline __attribute__((always_inline))
+#else
+#define FLOODCHAT_INLINE inline
+#endif
+
+template <int N, typename W>
+FLOODCHAT_INLINE W Rotl(W x) {
+  return (x << N) | (x >> (32 - N));
 }
 
 template <typename W>
-inline void QuarterRound(W& a, W& b, W& c, W& d) {
-  a += b; d ^= a; d = Rotl(d, 16);
-  c += d; b ^= c; b = Rotl(b, 12);
-  a += b; d ^= a; d = Rotl(d, 8);
-  c += d; b ^= c; b = Rotl(b, 7);
+FLOODCHAT_INLINE void QuarterRound(W& a, W& b, W& c, W& d) {
+  a += b; d ^= a; d = Rotl<16>(d);
+  c += d; b ^= c; b = Rotl<12>(b);
+  a += b; d ^= a; d = Rotl<8>(d);
+  c += d; b ^= c; b = Rotl<7>(b);
 }
 
 template <typename W>
-inline void DoubleRounds(W* x) {
+FLOODCHAT_INLINE void DoubleRounds(W* x) {
   for (int i = 0; i < 10; ++i) {
     QuarterRound(x[0], x[4], x[8], x[12]);
     QuarterRound(x[1], x[5], x[9], x[13]);
@@ -69,41 +86,164 @@ void InitState(const uint8_t key[kChaChaKeyBytes], const uint8_t nonce[kChaChaNo
   for (int i = 0; i < 3; ++i) s[13 + i] = LoadLe32(nonce + 4 * i);
 }
 
+// The block functions are never inlined: ChaCha20Xor wipes the stack below
+// its own frame, where theirs are (see WipeStackBelow).
+#if defined(__GNUC__)
+#define FLOODCHAT_NOINLINE __attribute__((noinline))
+#else
+#define FLOODCHAT_NOINLINE
+#endif
+
 // One block of key stream XORed into up to 64 bytes.
-void XorBlock(const uint32_t s[16], const uint8_t* in, uint8_t* out, size_t size) {
+FLOODCHAT_NOINLINE void XorBlock(const uint32_t s[16], const uint8_t* in, uint8_t* out, size_t size) {
   uint32_t x[16];
   memcpy(x, s, sizeof x);
   DoubleRounds(x);
   uint8_t stream[kChaChaBlockBytes];
   for (int i = 0; i < 16; ++i) StoreLe32(stream + 4 * i, x[i] + s[i]);
   for (size_t i = 0; i < size; ++i) out[i] = static_cast<uint8_t>(in[i] ^ stream[i]);
-  Wipe(x, sizeof x);
-  Wipe(stream, sizeof stream);
 }
 
-#if defined(__GNUC__)
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FLOODCHAT_CHACHA_LANES 1
 // Four blocks at once: lane j of x[i] is word i of block counter + j. GCC and
 // Clang turn the vector type into SSE2 or NEON registers where there are
-// some, and into plain 32-bit operations where there are none.
+// some, and into plain 32-bit operations where there are none. (Little-endian
+// hosts only: there a vector loaded from memory holds the key stream's words
+// in order.)
 typedef uint32_t U32x4 __attribute__((vector_size(16)));
 constexpr size_t kLanes = 4;
 
-void XorFourBlocks(const uint32_t s[16], const uint8_t* in, uint8_t* out) {
+#if defined(__clang__)
+#define FLOODCHAT_SHUFFLE(a, b, i0, i1, i2, i3) __builtin_shufflevector(a, b, i0, i1, i2, i3)
+#else
+#define FLOODCHAT_SHUFFLE(a, b, i0, i1, i2, i3) __builtin_shuffle(a, b, U32x4{i0, i1, i2, i3})
+#endif
+
+// Transposes a 4x4 matrix of words held as four row vectors.
+inline void Transpose(U32x4& a, U32x4& b, U32x4& c, U32x4& d) {
+  U32x4 ab_lo = FLOODCHAT_SHUFFLE(a, b, 0, 4, 1, 5);  // a0 b0 a1 b1
+  U32x4 ab_hi = FLOODCHAT_SHUFFLE(a, b, 2, 6, 3, 7);  // a2 b2 a3 b3
+  U32x4 cd_lo = FLOODCHAT_SHUFFLE(c, d, 0, 4, 1, 5);
+  U32x4 cd_hi = FLOODCHAT_SHUFFLE(c, d, 2, 6, 3, 7);
+  a = FLOODCHAT_SHUFFLE(ab_lo, cd_lo, 0, 1, 4, 5);  // a0 b0 c0 d0
+  b = FLOODCHAT_SHUFFLE(ab_lo, cd_lo, 2, 3, 6, 7);
+  c = FLOODCHAT_SHUFFLE(ab_hi, cd_hi, 0, 1, 4, 5);
+  d = FLOODCHAT_SHUFFLE(ab_hi, cd_hi, 2, 3, 6, 7);
+}
+
+FLOODCHAT_NOINLINE void XorFourBlocks(const uint32_t s[16], const uint8_t* in, uint8_t* out) {
   U32x4 x[16], start[16];
   for (int i = 0; i < 16; ++i) start[i] = U32x4{s[i], s[i], s[i], s[i]};
   start[12] += U32x4{0, 1, 2, 3};
   for (int i = 0; i < 16; ++i) x[i] = start[i];
   DoubleRounds(x);
   for (int i = 0; i < 16; ++i) x[i] += start[i];
-  for (size_t j = 0; j < kLanes; ++j) {
-    for (int i = 0; i < 16; ++i) {
-      size_t at = j * kChaChaBlockBytes + 4 * static_cast<size_t>(i);
-      StoreLe32(out + at, LoadLe32(in + at) ^ x[i][j]);
+  // Words 4g..4g+3 of the four blocks, turned so that each vector holds four
+  // consecutive words of one block: 16 bytes of its key stream.
+  for (int g = 0; g < 4; ++g) {
+    Transpose(x[4 * g], x[4 * g + 1], x[4 * g + 2], x[4 * g + 3]);
+    for (size_t j = 0; j < kLanes; ++j) {
+      size_t at = j * kChaChaBlockBytes + 16 * static_cast<size_t>(g);
+      U32x4 v;
+      memcpy(&v, in + at, 16);
+      v ^= x[4 * g + j];
+      memcpy(out + at, &v, 16);
     }
   }
-  Wipe(x, sizeof x);
 }
+
+#if defined(__x86_64__) || defined(__i386__)
+#define FLOODCHAT_CHACHA_AVX2 1
+
+// Eight blocks at once in 256-bit registers, on x86 processors that have
+// AVX2 (checked at run time: the baseline build assumes only SSE2). The
+// rotations by 16 and 8 bits move whole bytes, so they are byte shuffles.
+typedef uint32_t U32x8 __attribute__((vector_size(32)));
+typedef uint8_t U8x32 __attribute__((vector_size(32)));
+constexpr size_t kWideLanes = 8;
+
+#if defined(__clang__)
+#define FLOODCHAT_BYTE_SHUFFLE(v, ...) __builtin_shufflevector(v, v, __VA_ARGS__)
+#else
+#define FLOODCHAT_BYTE_SHUFFLE(v, ...) __builtin_shuffle(v, U8x32{__VA_ARGS__})
 #endif
+
+template <>
+FLOODCHAT_INLINE U32x8 Rotl<16, U32x8>(U32x8 x) {
+  U8x32 b = reinterpret_cast<U8x32&>(x);
+  b = FLOODCHAT_BYTE_SHUFFLE(b, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13, 18, 19, 16,
+                             17, 22, 23, 20, 21, 26, 27, 24, 25, 30, 31, 28, 29);
+  return reinterpret_cast<U32x8&>(b);
+}
+
+template <>
+FLOODCHAT_INLINE U32x8 Rotl<8, U32x8>(U32x8 x) {
+  U8x32 b = reinterpret_cast<U8x32&>(x);
+  b = FLOODCHAT_BYTE_SHUFFLE(b, 3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14, 19, 16, 17,
+                             18, 23, 20, 21, 22, 27, 24, 25, 26, 31, 28, 29, 30);
+  return reinterpret_cast<U32x8&>(b);
+}
+
+FLOODCHAT_NOINLINE __attribute__((target("avx2"))) void XorEightBlocks(const uint32_t s[16], const uint8_t* in,
+                                                    uint8_t* out) {
+  U32x8 x[16], start[16];
+  for (int i = 0; i < 16; ++i) start[i] = U32x8{s[i], s[i], s[i], s[i], s[i], s[i], s[i], s[i]};
+  start[12] += U32x8{0, 1, 2, 3, 4, 5, 6, 7};
+  for (int i = 0; i < 16; ++i) x[i] = start[i];
+  DoubleRounds(x);
+  // Word i of block j is lane j of x[i]: through memory, one word at a time.
+  alignas(32) uint32_t words[16][kWideLanes];
+  for (int i = 0; i < 16; ++i) {
+    x[i] += start[i];
+    memcpy(words[i], &x[i], sizeof x[i]);
+  }
+  for (size_t j = 0; j < kWideLanes; ++j) {
+    for (int i = 0; i < 16; ++i) {
+      uint32_t w;
+      size_t at = j * kChaChaBlockBytes + 4 * static_cast<size_t>(i);
+      memcpy(&w, in + at, 4);
+      w ^= words[i][j];
+      memcpy(out + at, &w, 4);
+    }
+  }
+  // Clear the registers' upper halves before SSE code runs again: left
+  // dirty, they make every later SSE instruction (the four-block path, and
+  // much of the program) several times slower. GCC does not always add this
+  // itself for a function compiled for AVX2 by attribute.
+  __builtin_ia32_vzeroupper();
+}
+
+// AVX2 is usable when the processor has it (CPUID leaf 7) and the system
+// saves the 256-bit registers on task switches (OSXSAVE, and XCR0 bits 1-2).
+// Asked directly rather than through __builtin_cpu_supports, which would
+// link libgcc's whole processor-model table into the static binary.
+bool DetectAvx2() {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  if ((c & (1u << 27)) == 0 || (c & (1u << 28)) == 0) return false;  // OSXSAVE, AVX
+  uint32_t xcr0_low, xcr0_high;
+  __asm__("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+  if ((xcr0_low & 6) != 6) return false;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  return (b & (1u << 5)) != 0;
+}
+
+bool HaveAvx2() {
+  static const bool have = DetectAvx2();
+  return have;
+}
+#endif  // x86
+#endif  // FLOODCHAT_CHACHA_LANES
+
+// The block functions leave key stream and state in their stack frames, which
+// lie below ChaCha20Xor's; rather than wipe each block's, ChaCha20Xor
+// overwrites that much of the stack once, at the end. The largest of those
+// frames, the eight-block one's, is about 1.6 KiB (gcc -fstack-usage).
+FLOODCHAT_NOINLINE void WipeStackBelow() {
+  uint8_t area[2048];
+  Wipe(area, sizeof area);
+}
 
 }  // namespace
 
@@ -111,7 +251,17 @@ void ChaCha20Xor(const uint8_t key[kChaChaKeyBytes], const uint8_t nonce[kChaCha
                  uint32_t counter, const uint8_t* in, uint8_t* out, size_t size) {
   uint32_t s[16];
   InitState(key, nonce, counter, s);
-#if defined(__GNUC__)
+#if defined(FLOODCHAT_CHACHA_AVX2)
+  if (size >= kWideLanes * kChaChaBlockBytes && HaveAvx2()) {
+    for (; size >= kWideLanes * kChaChaBlockBytes; size -= kWideLanes * kChaChaBlockBytes) {
+      XorEightBlocks(s, in, out);
+      s[12] += kWideLanes;
+      in += kWideLanes * kChaChaBlockBytes;
+      out += kWideLanes * kChaChaBlockBytes;
+    }
+  }
+#endif
+#if defined(FLOODCHAT_CHACHA_LANES)
   for (; size >= kLanes * kChaChaBlockBytes; size -= kLanes * kChaChaBlockBytes) {
     XorFourBlocks(s, in, out);
     s[12] += kLanes;
@@ -128,6 +278,7 @@ void ChaCha20Xor(const uint8_t key[kChaChaKeyBytes], const uint8_t nonce[kChaCha
     size -= n;
   }
   Wipe(s, sizeof s);
+  WipeStackBelow();
 }
 
 // ---- Poly1305 -------------------------------------------------------------------
@@ -289,33 +440,53 @@ void Poly1305::Final(uint8_t tag[kTagBytes]) {
 
 namespace {
 
-// The tag over aad and ciphertext (section 2.8): each padded to 16 bytes, then
-// both lengths as 64-bit little-endian numbers. The one-time Poly1305 key is
-// the first 32 bytes of key-stream block 0.
-void AeadTag(const uint8_t key[kChaChaKeyBytes], const uint8_t* nonce, const uint8_t* aad,
-             size_t aad_size, const uint8_t* ciphertext, size_t size, uint8_t tag[kTagBytes]) {
-  uint8_t poly_key[kChaChaBlockBytes] = {};
-  ChaCha20Xor(key, nonce, 0, poly_key, poly_key, sizeof poly_key);
-  Poly1305 mac(poly_key);
-  Wipe(poly_key, sizeof poly_key);
-  mac.Update(aad, aad_size);
-  mac.PadTo16();
-  mac.Update(ciphertext, size);
-  mac.PadTo16();
-  uint8_t lengths[16];
-  StoreLe64(lengths, aad_size);
-  StoreLe64(lengths + 8, size);
-  mac.Update(lengths, sizeof lengths);
-  mac.Final(tag);
-}
+// The first four key-stream blocks, made together (the vector path makes four
+// for about the price of one): block 0 gives the one-time Poly1305 key,
+// blocks 1 to 3 the key stream for the message's first 192 bytes.
+constexpr size_t kStartBlocks = 4;
+constexpr size_t kHeadBytes = (kStartBlocks - 1) * kChaChaBlockBytes;
+
+struct AeadStream {
+  uint8_t start[kStartBlocks * kChaChaBlockBytes];
+  AeadStream(const uint8_t key[kChaChaKeyBytes], const uint8_t* nonce) {
+    memset(start, 0, sizeof start);
+    ChaCha20Xor(key, nonce, 0, start, start, sizeof start);
+  }
+  ~AeadStream() { Wipe(start, sizeof start); }
+
+  void Xor(const uint8_t key[kChaChaKeyBytes], const uint8_t* nonce, const uint8_t* in,
+           uint8_t* out, size_t size) const {
+    size_t head = size < kHeadBytes ? size : kHeadBytes;
+    for (size_t i = 0; i < head; ++i)
+      out[i] = static_cast<uint8_t>(in[i] ^ start[kChaChaBlockBytes + i]);
+    if (size > head) ChaCha20Xor(key, nonce, kStartBlocks, in + head, out + head, size - head);
+  }
+
+  // The tag over aad and ciphertext (section 2.8): each padded to 16 bytes,
+  // then both lengths as 64-bit little-endian numbers.
+  void Tag(const uint8_t* aad, size_t aad_size, const uint8_t* ciphertext, size_t size,
+           uint8_t tag[kTagBytes]) const {
+    Poly1305 mac(start);
+    mac.Update(aad, aad_size);
+    mac.PadTo16();
+    mac.Update(ciphertext, size);
+    mac.PadTo16();
+    uint8_t lengths[16];
+    StoreLe64(lengths, aad_size);
+    StoreLe64(lengths + 8, size);
+    mac.Update(lengths, sizeof lengths);
+    mac.Final(tag);
+  }
+};
 
 }  // namespace
 
 bool AeadSeal(const uint8_t key[kChaChaKeyBytes], const uint8_t* nonce, size_t nonce_size,
               const uint8_t* aad, size_t aad_size, const uint8_t* in, size_t size, uint8_t* out) {
   if (nonce_size != kChaChaNonceBytes) return false;
-  ChaCha20Xor(key, nonce, 1, in, out, size);
-  AeadTag(key, nonce, aad, aad_size, out, size, out + size);
+  AeadStream stream(key, nonce);
+  stream.Xor(key, nonce, in, out, size);
+  stream.Tag(aad, aad_size, out, size, out + size);
   return true;
 }
 
@@ -324,10 +495,11 @@ bool AeadOpen(const uint8_t key[kChaChaKeyBytes], const uint8_t* nonce, size_t n
               uint8_t* out) {
   if (nonce_size != kChaChaNonceBytes || sealed_size < kTagBytes) return false;
   size_t size = sealed_size - kTagBytes;
+  AeadStream stream(key, nonce);
   uint8_t tag[kTagBytes];
-  AeadTag(key, nonce, aad, aad_size, sealed, size, tag);
+  stream.Tag(aad, aad_size, sealed, size, tag);
   bool ok = EqualConstantTime(tag, sealed + size, kTagBytes);
-  if (ok) ChaCha20Xor(key, nonce, 1, sealed, out, size);
+  if (ok) stream.Xor(key, nonce, sealed, out, size);
   return ok;
 }
 

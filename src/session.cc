@@ -30,6 +30,19 @@ Session::~Session() {
   crypto::Wipe(receive_key_, sizeof receive_key_);
 }
 
+std::unique_ptr<Session> Session::Established(const std::vector<NetworkKey>* keys, bool initiator,
+                                              const uint8_t send_key[crypto::kChaChaKeyBytes],
+                                              const uint8_t receive_key[crypto::kChaChaKeyBytes]) {
+  uint8_t random[kSessionRandomBytes] = {};
+  std::unique_ptr<Session> s(new Session(keys, initiator, random));
+  memcpy(s->send_key_, send_key, crypto::kChaChaKeyBytes);
+  memcpy(s->receive_key_, receive_key, crypto::kChaChaKeyBytes);
+  s->keyed_ = true;
+  // The initiator may send once it has heard from the responder, as after a
+  // real exchange.
+  return s;
+}
+
 void Session::AppendKeyHello(const uint8_t key_id[kKeyIdBytes], Buffer* out) {
   uint8_t* w = own_hello_;
   PutU32(w, static_cast<uint32_t>(kTypeBytes + kKeyHelloBytes));
@@ -169,6 +182,7 @@ bool Session::Seal(const uint8_t* frames, size_t size, Buffer* wire_out) {
     size_t end = at;
     while (end < size) {
       size_t frame = kLengthBytes + GetU32(frames + end);
+      if (frame > size - end) frame = size - end;  // not whole frames: keep in bounds
       if (end > at && end - at + frame > kRecordPlainMax) break;
       end += frame;
     }

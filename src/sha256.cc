@@ -53,10 +53,16 @@ bool EqualConstantTime(const void* a, const void* b, size_t n) {
 }
 
 void Wipe(void* p, size_t n) {
-  // Stores through a volatile pointer are observable behaviour, so they stay
-  // even when the memory is about to be freed or go out of scope.
+#if defined(__GNUC__)
+  // The empty asm says it reads the memory, so the memset cannot be dropped
+  // as a store to memory that is about to die.
+  memset(p, 0, n);
+  __asm__ __volatile__("" : : "r"(p) : "memory");
+#else
+  // Stores through a volatile pointer are observable behaviour, so they stay.
   volatile uint8_t* v = static_cast<volatile uint8_t*>(p);
   for (size_t i = 0; i < n; ++i) v[i] = 0;
+#endif
 }
 
 // ---- SHA-256 --------------------------------------------------------------------

@@ -210,41 +210,36 @@ TEST(ChaCha20, LongStreamsMatchBlockByBlock) {
   }
 }
 
+std::string PolyTag(const uint8_t* key, const Bytes& m, size_t split) {
+  Poly1305 mac(key);
+  mac.Update(m.data(), split);
+  mac.Update(m.data() + split, m.size() - split);
+  uint8_t tag[kTagBytes];
+  mac.Final(tag);
+  return Hex(tag, sizeof tag);
+}
+
 TEST(Poly1305, Rfc8439) {
   Bytes key = Unhex("85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b");
   Bytes m = Text("Cryptographic Forum Research Group");
-  for (size_t split = 0; split <= m.size(); ++split) {
-    Poly1305 mac(key.data());
-    mac.Update(m.data(), split);
-    mac.Update(m.data() + split, m.size() - split);
-    uint8_t tag[kTagBytes];
-    mac.Final(tag);
-    ASSERT_EQ(Hex(tag, sizeof tag), "a8061dc1305136c6c22b8baf0c0127a9") << split;
-  }
+  for (size_t split = 0; split <= m.size(); ++split)
+    ASSERT_EQ(PolyTag(key.data(), m, split), "a8061dc1305136c6c22b8baf0c0127a9") << split;
 }
 
 TEST(Poly1305, FinalReductionEdgeCases) {
   // r = 1 (after clamping) and s = 0 make the tag h mod p mod 2^128 for the
-  // message itself; messages whose value lands on p and just above it test
-  // the final subtraction.
-  uint8_t key[32] = {1};
-  // Two full blocks of 0xff..ff: h = ((2^129 - 1) * 1 + 2^129 - 1) mod p.
-  Bytes m(32, 0xff);
-  Poly1305 mac(key);
-  mac.Update(m.data(), m.size());
-  uint8_t tag[kTagBytes];
-  mac.Final(tag);
-  // (2^129 - 1) * 2 = 2^130 - 2 = p + 3: the tag is 3.
-  EXPECT_EQ(Hex(tag, sizeof tag), "03000000000000000000000000000000");
-  // One block of 2^128 - 6 ones... : h = 2^128 + 2^128 - 6 + ... ; instead
-  // check h = p exactly: blocks b1 = 2^129 - 1 and b2 = 2^129 - 4 give
-  // 2^130 - 5 = p, so the tag is 0.
+  // message itself. Two blocks of ones (with the 2^128 bits): h = 2 (2^129 -
+  // 1) = 2^130 - 2 = p + 3, so the tag is 3.
+  uint8_t one[32] = {1};
+  EXPECT_EQ(PolyTag(one, Bytes(32, 0xff), 32), "03000000000000000000000000000000");
+  // Blocks 2^129 - 1 and 2^129 - 4 add up to 2^130 - 5 = p: the tag is 0.
   Bytes m2(32, 0xff);
   m2[16] = 0xfc;
-  Poly1305 mac2(key);
-  mac2.Update(m2.data(), m2.size());
-  mac2.Final(tag);
-  EXPECT_EQ(Hex(tag, sizeof tag), "00000000000000000000000000000000");
+  EXPECT_EQ(PolyTag(one, m2, 32), "00000000000000000000000000000000");
+  // And 2^130 - 6 = p - 1 stays as it is: the tag is its low 128 bits,
+  // 2^128 - 6.
+  m2[16] = 0xfb;
+  EXPECT_EQ(PolyTag(one, m2, 32), "faffffffffffffffffffffffffffffff");
 }
 
 Bytes Seal(const Bytes& key, const Bytes& nonce, const Bytes& aad, const Bytes& msg) {

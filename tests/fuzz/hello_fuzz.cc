@@ -41,6 +41,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         Require(why != nullptr);
         return 0;
       }
+      if (o == Opening::kKeyed) {
+        Require(f.type == kTypeKeyHello && why != nullptr);
+        return 0;  // a keyed peer: refused, closed
+      }
       if (o == Opening::kFull) {
         Require(dialled && full.count <= kMaxAddressesPerFrame);
         return 0;  // the node closes after a full frame

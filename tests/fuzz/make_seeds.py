@@ -5,6 +5,8 @@ The seeds are committed; run this again only when the wire format changes.
 Each seed starts with the control byte(s) its target reads first (chunk size,
 dialled or not, line limit), then the bytes themselves.
 """
+import hashlib
+import hmac
 import os
 import struct
 
@@ -32,6 +34,12 @@ def addresses(kind, flags, entries):
     for family, ip, port in entries:
         p += bytes([family]) + ip + struct.pack(">H", port)
     return frame(kind, p)
+
+
+def key_hello(key_fill, public=bytes([9]) + bytes(31), nonce=bytes(range(16))):
+    """A key hello naming the fuzz targets' key (32 bytes of key_fill)."""
+    key_id = hmac.new(bytes([key_fill]) * 32, b"floodchat key id 1", hashlib.sha256).digest()[:8]
+    return frame(5, b"FLCH\x01" + key_id + public + nonce)
 
 
 V4 = (4, bytes([127, 0, 0, 1]), 55555)
@@ -67,6 +75,26 @@ SEEDS = {
         "commands": b"\x00/connect 127.0.0.1:55555\n/connect [::1]:1\n/nick bob\n//slash\n"
         b"/peers\n/stats\n/help\n/quit\n/bogus\nplain text\n\n/connect\n/nick\n",
         "raw": b"\x01/quit\n//x\nhello\n",
+    },
+    # First byte: odd for a node that dialled; second: where the input is split.
+    "keyhello": {
+        "accepted": b"\x00\x10" + key_hello(0x41) + b"\x00\x00\x00\x20" + bytes(32),
+        "second_key": b"\x00\x30" + key_hello(0x42),
+        "dialled": b"\x01\x05" + key_hello(0x41) + b"\x00\x00\x00\x11" + bytes(17),
+        "unknown_key": b"\x00\x00" + key_hello(0x07),
+        "zero_public": b"\x00\x00" + key_hello(0x41, public=bytes(32)),
+        "plain_hello": b"\x00\x03" + hello(1, b"open", 1),
+        "dialled_full": b"\x01\x00" + addresses(4, 0, []),
+        "short": b"\x00\x00" + frame(5, b"FLCH\x01"),
+    },
+    # Byte 0: even, junk instead of records; odd, frames sealed and opened.
+    # Byte 1: piece size - 1 and the bit to flip; bytes 2-3: where (ffff: none).
+    "record": {
+        "junk": b"\x00" + b"\x00\x00\x00\x30" + bytes(range(48)),
+        "clean": b"\x01\x07\xff\xff" + b"\x05hello\x10" + bytes(range(16)) * 3,
+        "flipped": b"\x01\x00\x00\x09" + b"\x05hello\x02abc" + bytes(300),
+        "flip_length": b"\x01\x03\x00\x01" + b"\x20" + bytes(100),
+        "big": b"\x01\xff\xff\xff" + bytes([199]) * 20000,
     },
     # First byte: format (byte % 3: chat, text, json) and nick length (byte // 3 % 33).
     "format": {
