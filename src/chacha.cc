@@ -5,6 +5,7 @@
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #include <cpuid.h>
+#include <immintrin.h>
 #endif
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 // The 256-bit vectors of the AVX2 path never cross a call boundary (all that
@@ -192,19 +193,34 @@ FLOODCHAT_NOINLINE __attribute__((target("avx2"))) void XorEightBlocks(const uin
   start[12] += U32x8{0, 1, 2, 3, 4, 5, 6, 7};
   for (int i = 0; i < 16; ++i) x[i] = start[i];
   DoubleRounds(x);
-  // Word i of block j is lane j of x[i]: through memory, one word at a time.
-  alignas(32) uint32_t words[16][kWideLanes];
-  for (int i = 0; i < 16; ++i) {
-    x[i] += start[i];
-    memcpy(words[i], &x[i], sizeof x[i]);
+  // Word i of block j is lane j of x[i]. Each group of four words is
+  // transposed within the 128-bit halves, so that a half holds four
+  // consecutive words of one block (blocks j and j + 4 share a register);
+  // the halves are then paired into 32 bytes of key stream each.
+  __m256i t[4][4];
+  for (int g = 0; g < 4; ++g) {
+    __m256i a = (__m256i)(x[4 * g] + start[4 * g]);
+    __m256i b = (__m256i)(x[4 * g + 1] + start[4 * g + 1]);
+    __m256i c = (__m256i)(x[4 * g + 2] + start[4 * g + 2]);
+    __m256i d = (__m256i)(x[4 * g + 3] + start[4 * g + 3]);
+    __m256i ab_lo = _mm256_unpacklo_epi32(a, b), ab_hi = _mm256_unpackhi_epi32(a, b);
+    __m256i cd_lo = _mm256_unpacklo_epi32(c, d), cd_hi = _mm256_unpackhi_epi32(c, d);
+    t[g][0] = _mm256_unpacklo_epi64(ab_lo, cd_lo);  // blocks 0 | 4
+    t[g][1] = _mm256_unpackhi_epi64(ab_lo, cd_lo);  // blocks 1 | 5
+    t[g][2] = _mm256_unpacklo_epi64(ab_hi, cd_hi);  // blocks 2 | 6
+    t[g][3] = _mm256_unpackhi_epi64(ab_hi, cd_hi);  // blocks 3 | 7
   }
-  for (size_t j = 0; j < kWideLanes; ++j) {
-    for (int i = 0; i < 16; ++i) {
-      uint32_t w;
-      size_t at = j * kChaChaBlockBytes + 4 * static_cast<size_t>(i);
-      memcpy(&w, in + at, 4);
-      w ^= words[i][j];
-      memcpy(out + at, &w, 4);
+  for (size_t j = 0; j < 4; ++j) {
+    const __m256i stream[4] = {
+        _mm256_permute2x128_si256(t[0][j], t[1][j], 0x20),  // block j, bytes 0-31
+        _mm256_permute2x128_si256(t[2][j], t[3][j], 0x20),  // block j, bytes 32-63
+        _mm256_permute2x128_si256(t[0][j], t[1][j], 0x31),  // block j + 4
+        _mm256_permute2x128_si256(t[2][j], t[3][j], 0x31),
+    };
+    for (size_t k = 0; k < 4; ++k) {
+      size_t at = (j + 4 * (k / 2)) * kChaChaBlockBytes + 32 * (k % 2);
+      __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + at));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + at), _mm256_xor_si256(v, stream[k]));
     }
   }
   // Clear the registers' upper halves before SSE code runs again: left
@@ -239,9 +255,10 @@ bool HaveAvx2() {
 // The block functions leave key stream and state in their stack frames, which
 // lie below ChaCha20Xor's; rather than wipe each block's, ChaCha20Xor
 // overwrites that much of the stack once, at the end. The largest of those
-// frames, the eight-block one's, is about 1.6 KiB (gcc -fstack-usage).
+// frames, the eight-block one's, is about 1.8 KiB (gcc -fstack-usage, -Os);
+// the state they hold includes the key.
 FLOODCHAT_NOINLINE void WipeStackBelow() {
-  uint8_t area[2048];
+  uint8_t area[3072];
   Wipe(area, sizeof area);
 }
 
@@ -290,8 +307,120 @@ void ChaCha20Xor(const uint8_t key[kChaChaKeyBytes], const uint8_t nonce[kChaCha
 // 2^130 = 5 (mod p); s = 5 * r precomputes that.
 
 namespace {
+
 constexpr uint32_t kLimb = 0x3ffffff;
+
+// out = a b mod p, with the same partial carry as a block step (out may be a
+// or b). For the powers of r.
+void MultiplyMod(const uint32_t a[5], const uint32_t b[5], uint32_t out[5]) {
+  const uint64_t b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], b4 = b[4];
+  const uint64_t s1 = b1 * 5, s2 = b2 * 5, s3 = b3 * 5, s4 = b4 * 5;
+  const uint64_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4];
+  uint64_t d0 = a0 * b0 + a1 * s4 + a2 * s3 + a3 * s2 + a4 * s1;
+  uint64_t d1 = a0 * b1 + a1 * b0 + a2 * s4 + a3 * s3 + a4 * s2;
+  uint64_t d2 = a0 * b2 + a1 * b1 + a2 * b0 + a3 * s4 + a4 * s3;
+  uint64_t d3 = a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0 + a4 * s4;
+  uint64_t d4 = a0 * b4 + a1 * b3 + a2 * b2 + a3 * b1 + a4 * b0;
+  d1 += d0 >> 26;
+  d2 += d1 >> 26;
+  d3 += d2 >> 26;
+  d4 += d3 >> 26;
+  uint64_t t = (d0 & kLimb) + (d4 >> 26) * 5;
+  out[0] = static_cast<uint32_t>(t & kLimb);
+  out[1] = static_cast<uint32_t>((d1 & kLimb) + (t >> 26));
+  out[2] = static_cast<uint32_t>(d2 & kLimb);
+  out[3] = static_cast<uint32_t>(d3 & kLimb);
+  out[4] = static_cast<uint32_t>(d4 & kLimb);
 }
+
+#if defined(FLOODCHAT_CHACHA_AVX2)
+// Four blocks at once, one in each 64-bit lane of 256-bit registers, with
+// AVX2's 32 x 32 -> 64-bit multiply. Of each 64 bytes, lanes 0 to 3 take
+// blocks 0, 2, 1 and 3 (the order in which two loads and an unpack deliver
+// them); each lane is multiplied by r^4 after each of its blocks, except after
+// the last four, where the lanes are multiplied by the power that block's
+// place calls for: r^4, r^2, r^3 and r. The lanes' sum is then what one block
+// at a time gives: block i of n ends up multiplied by r^(n - i), and the
+// accumulator carried in (in lane 0) by r^n. The limb arithmetic is the
+// one-block step's, so the same bounds hold (limbs of about 27 bits, products
+// and their sums below 2^60).
+FLOODCHAT_NOINLINE __attribute__((target("avx2"))) void PolyFourBlocks(
+    uint32_t h[5], const uint32_t powers[4][5], const uint8_t* m, size_t chunks,
+    uint32_t high_bit) {
+#define mul _mm256_mul_epu32
+#define add _mm256_add_epi64
+  const __m256i mask = _mm256_set1_epi64x(kLimb);
+  const __m256i top = _mm256_set1_epi64x(high_bit);
+  __m256i r[5], s[5], acc[5];
+  for (int k = 0; k < 5; ++k) acc[k] = _mm256_set_epi64x(0, 0, 0, h[k]);
+  for (size_t c = 0; c < chunks; ++c, m += 64) {
+    if (c == 0 || c + 1 == chunks) {
+      bool last = c + 1 == chunks;
+      for (int k = 0; k < 5; ++k) {
+        r[k] = last ? _mm256_set_epi64x(powers[0][k], powers[2][k], powers[1][k], powers[3][k])
+                    : _mm256_set1_epi64x(powers[3][k]);
+        s[k] = add(_mm256_slli_epi64(r[k], 2), r[k]);  // 5 r
+      }
+    }
+    // lo: the first 8 bytes of blocks 0, 2, 1, 3; hi: their last 8.
+    __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(m));
+    __m256i v1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(m + 32));
+    __m256i lo = _mm256_unpacklo_epi64(v0, v1);
+    __m256i hi = _mm256_unpackhi_epi64(v0, v1);
+    __m256i a[5];
+    a[0] = add(acc[0], _mm256_and_si256(lo, mask));
+    a[1] = add(acc[1], _mm256_and_si256(_mm256_srli_epi64(lo, 26), mask));
+    a[2] = add(acc[2], _mm256_and_si256(
+                           _mm256_or_si256(_mm256_srli_epi64(lo, 52), _mm256_slli_epi64(hi, 12)),
+                           mask));
+    a[3] = add(acc[3], _mm256_and_si256(_mm256_srli_epi64(hi, 14), mask));
+    a[4] = add(acc[4], _mm256_or_si256(_mm256_srli_epi64(hi, 40), top));
+    __m256i d0 = add(add(add(add(mul(a[0], r[0]), mul(a[1], s[4])), mul(a[2], s[3])),
+                         mul(a[3], s[2])), mul(a[4], s[1]));
+    __m256i d1 = add(add(add(add(mul(a[0], r[1]), mul(a[1], r[0])), mul(a[2], s[4])),
+                         mul(a[3], s[3])), mul(a[4], s[2]));
+    __m256i d2 = add(add(add(add(mul(a[0], r[2]), mul(a[1], r[1])), mul(a[2], r[0])),
+                         mul(a[3], s[4])), mul(a[4], s[3]));
+    __m256i d3 = add(add(add(add(mul(a[0], r[3]), mul(a[1], r[2])), mul(a[2], r[1])),
+                         mul(a[3], r[0])), mul(a[4], s[4]));
+    __m256i d4 = add(add(add(add(mul(a[0], r[4]), mul(a[1], r[3])), mul(a[2], r[2])),
+                         mul(a[3], r[1])), mul(a[4], r[0]));
+    d1 = add(d1, _mm256_srli_epi64(d0, 26));
+    d2 = add(d2, _mm256_srli_epi64(d1, 26));
+    d3 = add(d3, _mm256_srli_epi64(d2, 26));
+    d4 = add(d4, _mm256_srli_epi64(d3, 26));
+    __m256i carry = _mm256_srli_epi64(d4, 26);
+    d0 = add(_mm256_and_si256(d0, mask), add(_mm256_slli_epi64(carry, 2), carry));
+    acc[0] = _mm256_and_si256(d0, mask);
+    acc[1] = add(_mm256_and_si256(d1, mask), _mm256_srli_epi64(d0, 26));
+    acc[2] = _mm256_and_si256(d2, mask);
+    acc[3] = _mm256_and_si256(d3, mask);
+    acc[4] = _mm256_and_si256(d4, mask);
+  }
+#undef mul
+#undef add
+  // The lanes' sum, carried back to limbs of about 26 bits.
+  alignas(32) uint64_t lanes[4];
+  uint64_t sum[5];
+  for (int k = 0; k < 5; ++k) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), acc[k]);
+    sum[k] = lanes[0] + lanes[1] + lanes[2] + lanes[3];
+  }
+  sum[1] += sum[0] >> 26;
+  sum[2] += sum[1] >> 26;
+  sum[3] += sum[2] >> 26;
+  sum[4] += sum[3] >> 26;
+  uint64_t t = (sum[0] & kLimb) + (sum[4] >> 26) * 5;
+  h[0] = static_cast<uint32_t>(t & kLimb);
+  h[1] = static_cast<uint32_t>((sum[1] & kLimb) + (t >> 26));
+  h[2] = static_cast<uint32_t>(sum[2] & kLimb);
+  h[3] = static_cast<uint32_t>(sum[3] & kLimb);
+  h[4] = static_cast<uint32_t>(sum[4] & kLimb);
+  _mm256_zeroupper();
+}
+#endif  // FLOODCHAT_CHACHA_AVX2
+
+}  // namespace
 
 Poly1305::Poly1305(const uint8_t key[kPolyKeyBytes]) {
   // Clamp r (section 2.5): the top four bits of bytes 3, 7, 11, 15 and the
@@ -317,6 +446,7 @@ Poly1305::Poly1305(const uint8_t key[kPolyKeyBytes]) {
 
 Poly1305::~Poly1305() {
   Wipe(r_, sizeof r_);
+  Wipe(powers_, sizeof powers_);
   Wipe(h_, sizeof h_);
   Wipe(pad_, sizeof pad_);
   Wipe(partial_, sizeof partial_);
@@ -325,6 +455,23 @@ Poly1305::~Poly1305() {
 // Adds and multiplies whole 16-byte blocks; high_bit is 1 << 24 (bit 128 of
 // the block, in limb 4) for a full block, 0 for the final padded one.
 void Poly1305::Blocks(const uint8_t* m, size_t blocks, uint32_t high_bit) {
+#if defined(FLOODCHAT_CHACHA_AVX2)
+  // Worth it from a few chunks on: the powers of r cost three multiplies.
+  if (blocks >= 16 && HaveAvx2()) {
+    if (!have_powers_) {
+      memcpy(powers_[0], r_, sizeof r_);
+      MultiplyMod(r_, r_, powers_[1]);
+      MultiplyMod(powers_[1], r_, powers_[2]);
+      MultiplyMod(powers_[1], powers_[1], powers_[3]);
+      have_powers_ = true;
+    }
+    size_t n = blocks & ~size_t{3};
+    PolyFourBlocks(h_, powers_, m, n / 4, high_bit);
+    m += 16 * n;
+    blocks -= n;
+    if (blocks == 0) return;
+  }
+#endif
   const uint64_t r0 = r_[0], r1 = r_[1], r2 = r_[2], r3 = r_[3], r4 = r_[4];
   const uint64_t s1 = r1 * 5, s2 = r2 * 5, s3 = r3 * 5, s4 = r4 * 5;
   uint32_t h0 = h_[0], h1 = h_[1], h2 = h_[2], h3 = h_[3], h4 = h_[4];

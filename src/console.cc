@@ -150,7 +150,7 @@ void Node::FlushStdout() {
 void Node::ShowPeers() {
   ErrPrintf("peers: %zu connected, %zu addresses known\n", LivePeers(), book_.size());
   for (const auto& p : peers_) {
-    if (p->closing || p->state == Peer::State::kRefusing) continue;
+    if (p->closing || p->Refused()) continue;
     ErrPrintf("  %s %s %s\n", p->label.c_str(),
               p->nick.empty() ? "-" : TerminalSafe(p->nick).c_str(), StateName(*p));
   }

@@ -92,6 +92,10 @@ class Poly1305 {
  private:
   void Blocks(const uint8_t* data, size_t blocks, uint32_t high_bit);
   uint32_t r_[5], h_[5], pad_[4];
+  // r, r^2, r^3, r^4, for the four-blocks-at-once path (x86 with AVX2),
+  // computed the first time it runs.
+  uint32_t powers_[4][5];
+  bool have_powers_ = false;
   uint8_t partial_[16];
   size_t used_ = 0;
   uint64_t total_ = 0;

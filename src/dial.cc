@@ -24,7 +24,7 @@ std::string Node::BookText(const PeerAddress& a) const {
 size_t Node::OpenConnections() const {
   size_t n = 0;
   for (const auto& p : peers_)
-    if (!p->closing && !p->retiring && p->state != Peer::State::kRefusing) ++n;
+    if (!p->closing && !p->retiring && !p->Refused()) ++n;
   return n;
 }
 

@@ -96,6 +96,7 @@ class Node {
   void OnConnected(Peer* p);
   void AcceptAll();
   void Refuse(net::Socket s, const net::Address& from);
+  void AppendRefusal(Buffer* out);
 
   // The mesh (dial.cc): keeping --peers connections, answering and sending
   // address samples, and what a connection's end teaches the book.

@@ -388,6 +388,9 @@ bool ReadPrivateFile(const char* path, size_t max_size, std::string* text, bool*
   } else {
     *exposed = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
     text->clear();
+    // Room for all of it up front: growing would leave copies of the keys in
+    // freed memory. The caller wipes `text`; this wipes `buf`.
+    text->reserve(static_cast<size_t>(st.st_size) + 1);
     char buf[4096];
     ok = true;
     for (;;) {
@@ -406,6 +409,8 @@ bool ReadPrivateFile(const char* path, size_t max_size, std::string* text, bool*
         break;
       }
     }
+    volatile char* v = buf;
+    for (size_t i = 0; i < sizeof buf; ++i) v[i] = 0;
   }
   close(fd);
   return ok;

@@ -433,6 +433,7 @@ bool ReadPrivateFile(const char* path, size_t max_size, std::string* text, bool*
     return false;
   }
   text->clear();
+  text->reserve(max_size + 1);  // no copies of the keys left behind by growth
   char buf[4096];
   size_t n;
   bool ok = true;
@@ -448,6 +449,8 @@ bool ReadPrivateFile(const char* path, size_t max_size, std::string* text, bool*
     *error = "read error";
     ok = false;
   }
+  volatile char* v = buf;
+  for (size_t i = 0; i < sizeof buf; ++i) v[i] = 0;
   fclose(f);
   return ok;
 }

@@ -70,6 +70,11 @@ struct Peer {
   // Bytes waiting to be sent, sealed or not.
   size_t Queued() const { return out.size() + plain_out.size(); }
 
+  // Keyed mode, over --max-peers: after the key exchange it is sent a full
+  // frame (sealed, so only members learn the addresses) and closed.
+  bool refuse = false;
+  bool Refused() const { return state == State::kRefusing || refuse; }
+
   // A live connection that new messages are sent on.
   bool Sendable() const { return state == State::kLive && !closing && !retiring; }
 };

@@ -188,7 +188,7 @@ void Node::Refuse(net::Socket s, const net::Address& from) {
   }
   size_t refusing = 0;
   for (const auto& q : peers_)
-    if (!q->closing && q->state == Peer::State::kRefusing) ++refusing;
+    if (!q->closing && q->Refused()) ++refusing;
   if (refusing >= limits_.max_refusing) {
     net::Close(s);
     return;
@@ -197,16 +197,25 @@ void Node::Refuse(net::Socket s, const net::Address& from) {
   p->socket = s;
   p->remote = from;
   p->label = net::AddressText(from);
+  if (!keys_.empty()) {
+    // Keyed: the addresses are for members only, so the full frame waits for
+    // the key exchange and goes out sealed, in place of the hello
+    // (SendRefusal).
+    p->refuse = true;
+    OnConnected(p.get());
+    peers_.push_back(std::move(p));
+    return;
+  }
+  AppendRefusal(&p->out);
   p->state = Peer::State::kRefusing;
   p->deadline = now_ + limits_.refuse_linger_ms;
-  PeerAddress offer[kMaxAddressesPerFrame];
-  // Keyed mode: the connection is not authenticated yet, so it gets no
-  // addresses; the frame only says "full".
-  size_t n = keys_.empty()
-                 ? book_.Sample(now_, &rng_, kMaxAddressesPerFrame, PeerAddress(), offer)
-                 : 0;
-  AppendAddresses(kTypeFull, 0, offer, n, &p->out);
   peers_.push_back(std::move(p));
+}
+
+void Node::AppendRefusal(Buffer* out) {
+  PeerAddress offer[kMaxAddressesPerFrame];
+  size_t n = book_.Sample(now_, &rng_, kMaxAddressesPerFrame, PeerAddress(), offer);
+  AppendAddresses(kTypeFull, 0, offer, n, out);
 }
 
 void Node::ClosePeer(Peer* p, const std::string& why, int level) {
@@ -281,7 +290,20 @@ void Node::ReadPeer(Peer* p) {
 bool Node::OpenRecords(Peer* p) {
   const char* why = nullptr;
   Session::Status st = p->session->Receive(&p->wire_in, max_record_, &p->in, &p->out, &why);
-  if (p->session->CanSend() && !p->hello_sent) SendHello(p);
+  if (p->session->CanSend() && !p->hello_sent) {
+    if (p->refuse) {
+      // Over --max-peers: a sealed full frame instead of the hello, then the
+      // connection ends as a plain refusal does.
+      AppendRefusal(&p->plain_out);
+      p->hello_sent = true;
+      p->state = Peer::State::kRefusing;
+      p->deadline = now_ + limits_.refuse_linger_ms;
+      p->in.Clear();
+      p->wire_in.Clear();
+      return false;
+    }
+    SendHello(p);
+  }
   switch (st) {
     case Session::Status::kOk:
       break;
@@ -292,8 +314,8 @@ bool Node::OpenRecords(Peer* p) {
     case Session::Status::kError:
       ClosePeer(p, std::string("protocol error: ") + why, kError);
       return false;
-    case Session::Status::kPlainHello:
-      ++refused_;
+    case Session::Status::kPlainPeer:
+      ++auth_failures_;  // no key is a failed authentication too
       if (p->outbound) {
         ClosePeer(p, "refused: the peer has no network key (-k) and this node requires one",
                   kError);
@@ -315,11 +337,6 @@ bool Node::OpenRecords(Peer* p) {
       p->deadline = now_ + limits_.refuse_linger_ms;
       p->wire_in.Clear();
       return false;
-    case Session::Status::kFull:
-      // A full node's plain refusal: handled as in an open network.
-      p->in.Append(p->wire_in.data(), p->wire_in.size());
-      p->wire_in.Clear();
-      break;
   }
   if (p->wire_in.empty()) p->wire_in.Release(kKeepBufferBytes);
   return true;
@@ -360,7 +377,6 @@ void Node::ProcessFrames(Peer* p) {
           ClosePeer(p, std::string("protocol error: ") + why, kError);
           return;
         case Opening::kKeyed:
-          ++refused_;
           ClosePeer(p, std::string("refused: ") + why, kError);
           return;
         case Opening::kFull:

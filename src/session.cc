@@ -136,8 +136,7 @@ Session::Status Session::Receive(Buffer* wire, size_t max_record, Buffer* plain,
       case DecodeStatus::kFrame:
         break;
     }
-    if (f.type == kTypeHello) return Status::kPlainHello;
-    if (f.type == kTypeFull && initiator_) return Status::kFull;
+    if (f.type == kTypeHello || f.type == kTypeFull) return Status::kPlainPeer;
     if (f.type != kTypeKeyHello) {
       *why = "expected a key hello";
       return Status::kError;

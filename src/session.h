@@ -27,7 +27,9 @@
 //
 // The first record each way is the node's plain hello, and it confirms the
 // keys: the responder sends it right after its key hello; the initiator sends
-// its own only once the responder's has opened. A node with another key
+// its own only once the responder's has opened. A responder that is full
+// sends a full frame as its first record instead, so that only members learn
+// the addresses it offers. A node with another key
 // fails on the first record it receives, one round trip after connecting.
 // The ephemeral secret is wiped as soon as the session keys are derived, so
 // recorded traffic stays secret if a network key leaks later.
@@ -69,8 +71,7 @@ class Session {
     kOk,          // everything whole was handled; more bytes may follow
     kAuthFailed,  // wrong or unknown key, a bad public key, or a record that did not open
     kError,       // malformed: *why says how
-    kPlainHello,  // the peer sent a plain hello: it runs without a key
-    kFull,        // (initiator) the peer sent a plain full frame: it is full
+    kPlainPeer,   // the peer opened with a plain hello or full frame: it has no key
   };
 
   // `keys` (at least one) must outlive the session. `random` is
@@ -97,8 +98,8 @@ class Session {
   // responder then appends its own to `wire_out`), then records, whose
   // plaintext is appended to `plain`. A record longer than `max_record` is an
   // error as soon as its length arrives. Stops at the first failure, with
-  // *why set; records opened before it stay in `plain`. kPlainHello and
-  // kFull leave that frame unconsumed in `wire`.
+  // *why set; records opened before it stay in `plain`. kPlainPeer leaves
+  // that frame unconsumed in `wire`.
   Status Receive(Buffer* wire, size_t max_record, Buffer* plain, Buffer* wire_out,
                  const char** why);
 

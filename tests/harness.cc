@@ -57,6 +57,12 @@ std::unique_ptr<Proc> Proc::Start(const std::vector<std::string>& args, int open
     for (std::string w; words >> w;) command.push_back(w);
   }
   command.push_back(BinaryPath());
+  // $FLOODCHAT_EXTRA_ARGS: options given to every node (words split on
+  // spaces), e.g. "-k FILE" to run the mesh tests on a keyed network.
+  if (const char* extra = getenv("FLOODCHAT_EXTRA_ARGS")) {
+    std::istringstream words(extra);
+    for (std::string w; words >> w;) command.push_back(w);
+  }
   command.insert(command.end(), args.begin(), args.end());
   return StartCommand(command, open_files);
 }

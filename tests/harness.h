@@ -17,7 +17,8 @@ namespace floodchat_test {
 // The binary under test: $FLOODCHAT_BIN, else the path the build gave.
 // Proc::Start runs it through $FLOODCHAT_RUNNER when that is set (words split
 // on spaces: "wine", "qemu-aarch64-static"), which is how .ci/run runs the
-// end-to-end tests on the Windows and ARM builds.
+// end-to-end tests on the Windows and ARM builds. $FLOODCHAT_EXTRA_ARGS, if
+// set, is put before each node's own options (the keyed mesh run in .ci/run).
 std::string BinaryPath();
 
 class Proc {

@@ -305,6 +305,37 @@ TEST(Keyed, AFlippedByteClosesThatConnectionAndTheNodesCarryOn) {
   EXPECT_LT(before, 40u);
 }
 
+TEST(Keyed, AFullNodeTellsOutsidersNothing) {
+  // Open, a full node answers any connection with a full frame listing
+  // addresses; keyed, it sends nothing before a key exchange, so an outsider
+  // learns no member's address. (That members are pointed elsewhere is the
+  // mesh test FullNodeRefusesAndPointsElsewhere, which .ci/run also runs
+  // with every node keyed.)
+  for (bool keyed : {false, true}) {
+    TempFile k1(std::string(kKey1) + "\n");
+    std::vector<std::string> key;
+    if (keyed) key = {"-k", k1.path()};
+    std::vector<std::string> a_args = key;
+    a_args.insert(a_args.end(), {"--max-peers", "1"});
+    Node a = StartNode("a", a_args);
+    int port = a->Port();
+    ASSERT_GT(port, 0) << a->err();
+    std::vector<std::string> b_args = key;
+    b_args.insert(b_args.end(), {"-c", Addr(port)});
+    Node b = StartNode("b", b_args);
+    ASSERT_TRUE(WaitConnected(a.get(), 1)) << a->err();
+    RawClient outsider(port);
+    ASSERT_TRUE(outsider.connected());
+    outsider.Receive(500);
+    if (keyed) {
+      EXPECT_EQ(outsider.received().size(), 0u);
+    } else {
+      ASSERT_GE(outsider.received().size(), 5u);
+      EXPECT_EQ(outsider.received()[4], '\x04') << "a full frame";
+    }
+  }
+}
+
 TEST(Keyed, RotationANodeWithTwoKeysTalksToNodesWithEither) {
   TempFile k21(std::string(kKey2) + "\n" + kKey1 + "\n");
   TempFile k1(std::string(kKey1) + "\n");
