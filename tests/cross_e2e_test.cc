@@ -4,8 +4,12 @@
 // on spaces ("wine /path/floodchat.exe", "qemu-aarch64-static
 // /path/floodchat-aarch64"); without it these tests are skipped, and .ci/run
 // sets it for each build (and checks that nothing was skipped).
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <sstream>
@@ -85,6 +89,66 @@ TEST(Cross, ForeignNodeRelaysBetweenNativeNodes) {
   EXPECT_EQ(f->Wait(20000), 0) << f->err();
   EXPECT_TRUE(Has(a.get(), "f: goodbye"));
   EXPECT_TRUE(Has(b.get(), "f: goodbye"));
+}
+
+// Keyed mode across platforms: the same key stream and tags whichever way
+// ChaCha20 and Poly1305 are computed (AVX2 here, 128-bit vectors or plain
+// integers there), and the same key exchange. native A - foreign F -
+// native B, each link keyed; lines long enough for the vector paths.
+TEST(Cross, KeyedForeignNodeRelaysBetweenNativeNodes) {
+  if (ForeignCommand().empty()) GTEST_SKIP() << "FLOODCHAT_FOREIGN is not set";
+  char dir[] = "/tmp/floodchat-cross-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string key = std::string(dir) + "/key";
+  FILE* k = fopen(key.c_str(), "w");
+  ASSERT_NE(k, nullptr);
+  fputs("5f0e1d2c3b4a59687786958493a2b1c05f0e1d2c3b4a59687786958493a2b1c0\n", k);
+  fclose(k);
+  chmod(key.c_str(), 0600);
+  {
+    Node a = Proc::Start({"-l", "127.0.0.1:0", "-n", "a", "--peers", "0", "-k", key});
+    ASSERT_GT(a->Port(), 0) << a->err();
+    Node f = StartForeign(
+        {"-l", "127.0.0.1:0", "-n", "f", "--peers", "0", "-k", key, "-c", Addr(a->Port())});
+    int f_port = f->Port(kForeignStartMs);
+    ASSERT_GT(f_port, 0) << f->err();
+    Node b = Proc::Start(
+        {"-l", "127.0.0.1:0", "-n", "b", "--peers", "0", "-k", key, "-c", Addr(f_port)});
+    ASSERT_TRUE(WaitConnected(f.get(), 2, 20000)) << f->err();
+    std::string burst_a, burst_b;
+    for (int i = 0; i < 300; ++i) {
+      std::string pad(static_cast<size_t>(i * 7 % 1500), static_cast<char>('a' + i % 26));
+      burst_a += "a " + std::to_string(i) + " " + pad + "\n";
+      burst_b += "b " + std::to_string(i) + " " + pad + "\n";
+    }
+    a->Write(burst_a);
+    b->Write(burst_b);
+    f->Write("from f\n");
+    auto all = [](Proc* p, const std::string& who) {
+      return p->WaitLines(
+          [&](const std::vector<std::string>& l) {
+            size_t n = 0;
+            for (const std::string& line : l) n += line.rfind(who + ": " + who[0] + " ", 0) == 0;
+            return n >= 300;
+          },
+          20000);
+    };
+    EXPECT_TRUE(all(b.get(), "a")) << b->err();
+    EXPECT_TRUE(all(a.get(), "b")) << a->err();
+    EXPECT_TRUE(all(f.get(), "a")) << f->err();
+    EXPECT_TRUE(Has(a.get(), "f: from f"));
+    EXPECT_TRUE(Has(b.get(), "f: from f"));
+    Settle();
+    for (int i = 0; i < 300; ++i) {
+      std::string pad(static_cast<size_t>(i * 7 % 1500), static_cast<char>('a' + i % 26));
+      EXPECT_EQ(CountLine(b->lines(), "a: a " + std::to_string(i) + " " + pad), 1u) << i;
+      EXPECT_EQ(CountLine(a->lines(), "b: b " + std::to_string(i) + " " + pad), 1u) << i;
+    }
+    EXPECT_EQ(a->err().find("authentication failed"), std::string::npos) << a->err();
+    EXPECT_EQ(b->err().find("authentication failed"), std::string::npos) << b->err();
+  }
+  unlink(key.c_str());
+  rmdir(dir);
 }
 
 // A foreign node whose input ends: it delivers what it read, then exits 0.
