@@ -96,7 +96,8 @@ void InitState(const uint8_t key[kChaChaKeyBytes], const uint8_t nonce[kChaChaNo
 #endif
 
 // One block of key stream XORed into up to 64 bytes.
-FLOODCHAT_NOINLINE void XorBlock(const uint32_t s[16], const uint8_t* in, uint8_t* out, size_t size) {
+FLOODCHAT_NOINLINE void XorBlock(const uint32_t s[16], const uint8_t* in, uint8_t* out,
+                                 size_t size) {
   uint32_t x[16];
   memcpy(x, s, sizeof x);
   DoubleRounds(x);
@@ -186,8 +187,9 @@ FLOODCHAT_INLINE U32x8 Rotl<8, U32x8>(U32x8 x) {
   return reinterpret_cast<U32x8&>(b);
 }
 
-FLOODCHAT_NOINLINE __attribute__((target("avx2"))) void XorEightBlocks(const uint32_t s[16], const uint8_t* in,
-                                                    uint8_t* out) {
+FLOODCHAT_NOINLINE __attribute__((target("avx2"))) void XorEightBlocks(const uint32_t s[16],
+                                                                        const uint8_t* in,
+                                                                        uint8_t* out) {
   U32x8 x[16], start[16];
   for (int i = 0; i < 16; ++i) start[i] = U32x8{s[i], s[i], s[i], s[i], s[i], s[i], s[i], s[i]};
   start[12] += U32x8{0, 1, 2, 3, 4, 5, 6, 7};
@@ -252,16 +254,6 @@ bool HaveAvx2() {
 #endif  // x86
 #endif  // FLOODCHAT_CHACHA_LANES
 
-// The block functions leave key stream and state in their stack frames, which
-// lie below ChaCha20Xor's; rather than wipe each block's, ChaCha20Xor
-// overwrites that much of the stack once, at the end. The largest of those
-// frames, the eight-block one's, is about 1.8 KiB (gcc -fstack-usage, -Os);
-// the state they hold includes the key.
-FLOODCHAT_NOINLINE void WipeStackBelow() {
-  uint8_t area[3072];
-  Wipe(area, sizeof area);
-}
-
 }  // namespace
 
 void ChaCha20Xor(const uint8_t key[kChaChaKeyBytes], const uint8_t nonce[kChaChaNonceBytes],
@@ -295,6 +287,10 @@ void ChaCha20Xor(const uint8_t key[kChaChaKeyBytes], const uint8_t nonce[kChaCha
     size -= n;
   }
   Wipe(s, sizeof s);
+  // The block functions leave key stream and state, the key included, in
+  // their frames below this one; rather than wipe each block's, the stack
+  // below is overwritten once, here. The largest of those frames, the
+  // eight-block one's, is about 1.8 KiB (gcc -fstack-usage, -Os).
   WipeStackBelow();
 }
 

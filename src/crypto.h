@@ -134,6 +134,9 @@ bool X25519Shared(uint8_t out[kX25519Bytes], const uint8_t scalar[kX25519Bytes],
 bool EqualConstantTime(const void* a, const void* b, size_t n);
 // Overwrites n bytes with zeros in a way the compiler may not drop.
 void Wipe(void* p, size_t n);
+// Overwrites the 3 KiB of stack below the caller's frame, where the functions
+// it called kept their secrets (ChaCha20's and X25519's working state).
+void WipeStackBelow();
 
 }  // namespace crypto
 }  // namespace floodchat

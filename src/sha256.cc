@@ -65,6 +65,14 @@ void Wipe(void* p, size_t n) {
 #endif
 }
 
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+void WipeStackBelow() {
+  uint8_t area[3072];
+  Wipe(area, sizeof area);
+}
+
 // ---- SHA-256 --------------------------------------------------------------------
 
 void Sha256::Reset() {

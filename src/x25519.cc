@@ -1,12 +1,16 @@
 // X25519 (RFC 7748): the Montgomery ladder on Curve25519, over the field of
 // integers modulo p = 2^255 - 19.
 //
-// A field element is 16 signed 64-bit limbs of 16 bits each (limb i weighs
-// 2^(16 i)). Additions and subtractions work limb by limb and leave the
-// carries for later; a product of two elements has 31 limb sums that fit in
-// 64 bits, and the part at 2^256 and above folds back multiplied by 38, since
-// 2^256 = 2 * 2^255 = 2 * 19 (mod p). Nothing branches on, or indexes by, the
-// scalar: the ladder swaps its points with masks.
+// A field element is ten signed 64-bit limbs in radix 2^25.5: limb i holds
+// 26 bits when i is even and 25 when it is odd, and weighs 2^ceil(25.5 i).
+// Additions and subtractions work limb by limb and leave the carries for
+// later. In a product, limb i times limb j weighs 2^(25.5 (i + j)), rounded:
+// twice the next limb's weight when both i and j are odd; a term that lands
+// at 2^255 or above folds back multiplied by 19, since 2^255 = 19 (mod p).
+// With inputs of at most 2^27 per limb (carried values and sums or
+// differences of two), each of a limb's ten terms is below 2^59.3 and their
+// sum below 2^63. Nothing branches on, or indexes by, the scalar: the ladder
+// swaps its points with masks.
 #include <cstring>
 
 #include "crypto.h"
@@ -16,49 +20,74 @@ namespace crypto {
 
 namespace {
 
-typedef int64_t Fe[16];
+constexpr int kLimbs = 10;
+typedef int64_t Fe[kLimbs];
 
-// Moves each limb's bits above 16 into the next limb; the carry out of the
-// top limb comes back into limb 0 times 38. Afterwards limbs 1..15 are in
-// [0, 2^16) and limb 0 is near that range. (c * 65536 rather than c << 16:
-// c may be negative.)
-void Carry(Fe o) {
-  for (int i = 0; i < 16; ++i) {
-    int64_t c = o[i] >> 16;  // floor division: the shift is arithmetic
-    o[i] -= c * 65536;
-    if (i < 15) {
-      o[i + 1] += c;
-    } else {
-      o[0] += 38 * c;
+constexpr int Width(int i) { return i % 2 == 0 ? 26 : 25; }
+
+// Moves each limb's bits above its width into the next limb, the carry out
+// of the top limb back into limb 0 times 19; twice, so that afterwards every
+// limb is within its width but for a little in limb 0. (c * 2^w rather than
+// c << w: c may be negative; the right shift is arithmetic, a floor.)
+void Carry(Fe h) {
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = 0; i < kLimbs; ++i) {
+      int64_t c = h[i] >> Width(i);
+      h[i] -= c * (int64_t{1} << Width(i));
+      if (i + 1 < kLimbs) {
+        h[i + 1] += c;
+      } else {
+        h[0] += 19 * c;
+      }
     }
   }
 }
 
 void Add(Fe o, const Fe a, const Fe b) {
-  for (int i = 0; i < 16; ++i) o[i] = a[i] + b[i];
+  for (int i = 0; i < kLimbs; ++i) o[i] = a[i] + b[i];
 }
 
 void Sub(Fe o, const Fe a, const Fe b) {
-  for (int i = 0; i < 16; ++i) o[i] = a[i] - b[i];
+  for (int i = 0; i < kLimbs; ++i) o[i] = a[i] - b[i];
 }
 
-void Mul(Fe o, const Fe a, const Fe b) {
-  int64_t t[31] = {};
-  for (int i = 0; i < 16; ++i)
-    for (int j = 0; j < 16; ++j) t[i + j] += a[i] * b[j];
-  for (int i = 0; i < 15; ++i) t[i] += 38 * t[i + 16];
-  for (int i = 0; i < 16; ++i) o[i] = t[i];
-  Carry(o);
-  Carry(o);
+void Mul(Fe o, const Fe f, const Fe g) {
+  // g times 19 and 2 f for odd limbs, so that the inner loop only multiplies
+  // and adds.
+  int64_t g19[kLimbs], f2[kLimbs];
+  for (int i = 0; i < kLimbs; ++i) {
+    g19[i] = 19 * g[i];
+    f2[i] = i % 2 == 1 ? 2 * f[i] : f[i];
+  }
+  int64_t h[kLimbs] = {};
+  for (int i = 0; i < kLimbs; ++i) {
+    for (int j = 0; j < kLimbs; ++j) {
+      int64_t fi = (j % 2 == 1) ? f2[i] : f[i];
+      int k = i + j;
+      if (k < kLimbs) {
+        h[k] += fi * g[j];
+      } else {
+        h[k - kLimbs] += fi * g19[j];
+      }
+    }
+  }
+  Carry(h);
+  memcpy(o, h, sizeof h);
 }
 
 void Square(Fe o, const Fe a) { Mul(o, a, a); }
+
+// o = f times a small constant (below 2^17).
+void MulSmall(Fe o, const Fe f, int64_t k) {
+  for (int i = 0; i < kLimbs; ++i) o[i] = f[i] * k;
+  Carry(o);
+}
 
 // Swaps p and q when bit is 1, leaves them when it is 0, the same way both
 // times.
 void Swap(Fe p, Fe q, int64_t bit) {
   int64_t mask = -bit;
-  for (int i = 0; i < 16; ++i) {
+  for (int i = 0; i < kLimbs; ++i) {
     int64_t t = mask & (p[i] ^ q[i]);
     p[i] ^= t;
     q[i] ^= t;
@@ -66,48 +95,88 @@ void Swap(Fe p, Fe q, int64_t bit) {
 }
 
 void Unpack(Fe o, const uint8_t in[32]) {
-  for (int i = 0; i < 16; ++i) o[i] = in[2 * i] | static_cast<int64_t>(in[2 * i + 1]) << 8;
-  o[15] &= 0x7fff;  // the top bit of a u-coordinate is ignored (RFC 7748 5)
+  // Bits 0 to 254, little-endian; the top bit of a u-coordinate is ignored
+  // (RFC 7748 section 5).
+  uint64_t acc = 0;
+  int have = 0, byte = 0;
+  for (int i = 0; i < kLimbs; ++i) {
+    while (have < Width(i) && byte < 32) {
+      acc |= static_cast<uint64_t>(in[byte++]) << have;
+      have += 8;
+    }
+    o[i] = static_cast<int64_t>(acc & ((uint64_t{1} << Width(i)) - 1));
+    acc >>= Width(i);
+    have -= Width(i);
+  }
 }
 
 // Writes the unique representative in [0, p).
 void Pack(uint8_t out[32], const Fe in) {
-  Fe t;
-  memcpy(t, in, sizeof t);
-  Carry(t);
-  Carry(t);
-  Carry(t);
-  // Now 0 <= t < 2^256 = 2p + 38, so p is subtracted at most twice; each time
-  // the difference is kept only when it did not borrow.
-  for (int round = 0; round < 2; ++round) {
-    Fe m;
-    m[0] = t[0] - 0xffed;
-    for (int i = 1; i < 15; ++i) {
-      m[i] = t[i] - 0xffff - ((m[i - 1] >> 16) & 1);
-      m[i - 1] &= 0xffff;
+  Fe h;
+  memcpy(h, in, sizeof h);
+  Carry(h);
+  // Carried, h may still be a little below zero (limb 0 takes -19 per
+  // borrow out of the top). Adding 2p, limb by limb, and carrying again
+  // leaves every limb non-negative and h below 2^255 plus a little.
+  for (int i = 0; i < kLimbs; ++i) h[i] += 2 * ((int64_t{1} << Width(i)) - 1);
+  h[0] -= 2 * 18;  // 2p's limb 0 is 2 (2^26 - 19)
+  Carry(h);
+  // Now h < 2p, and h >= p exactly when h + 19 reaches 2^255: q, the carry
+  // out of the top of h + 19. Adding 19 q and dropping bit 255 subtracts q p.
+  int64_t q = 19;
+  for (int i = 0; i < kLimbs; ++i) q = (h[i] + q) >> Width(i);
+  h[0] += 19 * q;
+  for (int i = 0; i < kLimbs; ++i) {
+    int64_t c = h[i] >> Width(i);
+    h[i] -= c * (int64_t{1} << Width(i));
+    if (i + 1 < kLimbs) h[i + 1] += c;  // the carry out of limb 9 is bit 255: dropped
+  }
+  uint64_t acc = 0;
+  int have = 0, at = 0;
+  for (int i = 0; i < kLimbs; ++i) {
+    acc |= static_cast<uint64_t>(h[i]) << have;
+    have += Width(i);
+    while (have >= 8) {
+      out[at++] = static_cast<uint8_t>(acc);
+      acc >>= 8;
+      have -= 8;
     }
-    m[15] = t[15] - 0x7fff - ((m[14] >> 16) & 1);
-    m[14] &= 0xffff;
-    int64_t borrow = (m[15] >> 16) & 1;
-    m[15] &= 0xffff;
-    Swap(t, m, 1 - borrow);
   }
-  for (int i = 0; i < 16; ++i) {
-    out[2 * i] = static_cast<uint8_t>(t[i]);
-    out[2 * i + 1] = static_cast<uint8_t>(t[i] >> 8);
-  }
+  out[at] = static_cast<uint8_t>(acc);  // the last 7 bits (255 = 31 * 8 + 7)
 }
 
-// o = z^(p - 2) = 1 / z (Fermat). p - 2 = 2^255 - 21: every bit from 254 down
-// is 1 except bits 4 and 2. The exponent is public, so the branch is too.
+// z^(2^k) for k squarings.
+void SquareTimes(Fe o, const Fe z, int k) {
+  Square(o, z);
+  for (int i = 1; i < k; ++i) Square(o, o);
+}
+
+// o = z^(p - 2) = 1 / z (Fermat), p - 2 = 2^255 - 21, by a fixed chain of
+// 254 squarings and 11 multiplications; the exponent is public.
 void Invert(Fe o, const Fe z) {
-  Fe c;
-  memcpy(c, z, sizeof c);
-  for (int bit = 253; bit >= 0; --bit) {
-    Square(c, c);
-    if (bit != 4 && bit != 2) Mul(c, c, z);
-  }
-  memcpy(o, c, sizeof c);
+  Fe z2, z9, z11, a, b, c;
+  Square(z2, z);                // 2
+  SquareTimes(a, z2, 2);        // 8
+  Mul(z9, a, z);                // 9
+  Mul(z11, z9, z2);             // 11
+  Square(a, z11);               // 22
+  Mul(a, a, z9);                // 31 = 2^5 - 1
+  SquareTimes(b, a, 5);
+  Mul(a, b, a);                 // 2^10 - 1
+  SquareTimes(b, a, 10);
+  Mul(b, b, a);                 // 2^20 - 1
+  SquareTimes(c, b, 20);
+  Mul(b, c, b);                 // 2^40 - 1
+  SquareTimes(b, b, 10);
+  Mul(a, b, a);                 // 2^50 - 1
+  SquareTimes(b, a, 50);
+  Mul(b, b, a);                 // 2^100 - 1
+  SquareTimes(c, b, 100);
+  Mul(b, c, b);                 // 2^200 - 1
+  SquareTimes(b, b, 50);
+  Mul(a, b, a);                 // 2^250 - 1
+  SquareTimes(a, a, 5);         // 2^255 - 32
+  Mul(o, a, z11);               // 2^255 - 21
 }
 
 }  // namespace
@@ -119,8 +188,6 @@ void X25519(uint8_t out[kX25519Bytes], const uint8_t scalar[kX25519Bytes],
   k[0] &= 248;
   k[31] &= 127;
   k[31] |= 64;
-  // (a24 = (486662 - 2) / 4 = 121665, RFC 7748 section 5.)
-  const Fe a24 = {0xdb41, 1};
   Fe x1, x2 = {1}, z2 = {0}, x3, z3 = {1};
   Fe a, aa, b, bb, e, c, d, da, cb;
   Unpack(x1, point);
@@ -147,7 +214,7 @@ void X25519(uint8_t out[kX25519Bytes], const uint8_t scalar[kX25519Bytes],
     Square(z3, z3);
     Mul(z3, z3, x1);
     Mul(x2, aa, bb);
-    Mul(z2, a24, e);
+    MulSmall(z2, e, 121665);  // a24 = (486662 - 2) / 4 (RFC 7748 section 5)
     Add(z2, z2, aa);
     Mul(z2, z2, e);
   }
@@ -170,6 +237,7 @@ void X25519(uint8_t out[kX25519Bytes], const uint8_t scalar[kX25519Bytes],
   Wipe(d, sizeof d);
   Wipe(da, sizeof da);
   Wipe(cb, sizeof cb);
+  WipeStackBelow();  // what Mul and Invert left
 }
 
 void X25519Public(uint8_t out[kX25519Bytes], const uint8_t scalar[kX25519Bytes]) {

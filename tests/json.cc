@@ -50,7 +50,8 @@ class Parser {
       do {
         std::pair<std::string, Json> m;
         Space();
-        if (!String(&m.first) || !Eat(':') || !Value(&m.second, depth + 1)) return Fail("bad member");
+        if (!String(&m.first) || !Eat(':') || !Value(&m.second, depth + 1))
+          return Fail("bad member");
         out->members.push_back(std::move(m));
       } while (Eat(','));
       return Eat('}') || Fail("expected }");
@@ -78,7 +79,8 @@ class Parser {
       out->kind = Json::Kind::kBool;
     } else if (out->text == "null") {
       out->kind = Json::Kind::kNull;
-    } else if (!out->text.empty() && (out->text[0] == '-' || isdigit(static_cast<unsigned char>(out->text[0])))) {
+    } else if (!out->text.empty() &&
+               (out->text[0] == '-' || isdigit(static_cast<unsigned char>(out->text[0])))) {
       out->kind = Json::Kind::kNumber;
     } else {
       return Fail("bad literal");

@@ -279,7 +279,8 @@ TEST(Keyed, AFlippedByteClosesThatConnectionAndTheNodesCarryOn) {
   Node b = StartNode("b", {"-k", k1.path(), "-c", "127.0.0.1:" + std::to_string(proxy.port())});
   ASSERT_TRUE(WaitConnected(b.get(), 1)) << b->err();
   std::string burst;
-  for (int i = 0; i < 40; ++i) burst += "before " + std::to_string(i) + " " + std::string(40, 'x') + "\n";
+  for (int i = 0; i < 40; ++i)
+    burst += "before " + std::to_string(i) + " " + std::string(40, 'x') + "\n";
   b->Write(burst);
   EXPECT_TRUE(a->WaitStderr("authentication failed", 5000)) << a->err();
   EXPECT_TRUE(proxy.flipped());
