@@ -200,7 +200,7 @@ void Node::Refuse(net::Socket s, const net::Address& from) {
   if (!keys_.empty()) {
     // Keyed: the addresses are for members only, so the full frame waits for
     // the key exchange and goes out sealed, in place of the hello
-    // (SendRefusal).
+    // (OpenRecords).
     p->refuse = true;
     OnConnected(p.get());
     peers_.push_back(std::move(p));

@@ -37,9 +37,7 @@ std::unique_ptr<Session> Session::Established(const std::vector<NetworkKey>* key
   std::unique_ptr<Session> s(new Session(keys, initiator, random));
   memcpy(s->send_key_, send_key, crypto::kChaChaKeyBytes);
   memcpy(s->receive_key_, receive_key, crypto::kChaChaKeyBytes);
-  s->keyed_ = true;
-  // The initiator may send once it has heard from the responder, as after a
-  // real exchange.
+  s->keyed_ = true;  // as after a real exchange: an initiator sends once a record has opened
   return s;
 }
 

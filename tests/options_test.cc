@@ -70,6 +70,25 @@ TEST(OptionsTest, PeersAndMaxPeers) {
   EXPECT_EQ(Parse({"--max-peers", "1000"}).options.max_peers, 1000u);
 }
 
+TEST(OptionsTest, KeyFileAndGenKey) {
+  EXPECT_TRUE(Parse({}).options.key_file.empty());
+  EXPECT_EQ(Parse({"-k", "/etc/net.key"}).options.key_file, "/etc/net.key");
+  EXPECT_EQ(Parse({"--key-file=k"}).options.key_file, "k");
+  EXPECT_EQ(Parse({"-qkmykeys"}).options.key_file, "mykeys");
+  Parsed p = Parse({"-k", ""});
+  EXPECT_EQ(p.outcome, ParseOutcome::kUsageError);
+  EXPECT_EQ(p.error, "-k: empty file name");
+  p = Parse({"-k"});
+  EXPECT_EQ(p.outcome, ParseOutcome::kUsageError);
+  EXPECT_EQ(p.error, "-k: missing value");
+  EXPECT_EQ(Parse({"--gen-key"}).outcome, ParseOutcome::kGenKey);
+  p = Parse({"--gen-key", "-k", "x"});
+  EXPECT_EQ(p.outcome, ParseOutcome::kUsageError);
+  EXPECT_EQ(p.error, "--gen-key: takes no other option");
+  EXPECT_EQ(Parse({"--gen-key", "--help"}).outcome, ParseOutcome::kHelp);
+  EXPECT_EQ(Parse({"--gen-key=1"}).outcome, ParseOutcome::kUsageError);
+}
+
 TEST(OptionsTest, NickFallsBackToAnon) {
   EXPECT_EQ(Parse({}, nullptr).options.nick, "anon");
   EXPECT_EQ(Parse({}, "").options.nick, "anon");
