@@ -133,7 +133,8 @@ void PumpFor(int ms);
 void Settle();
 // A /stats counter from a node's stderr (its latest report), -1 if none.
 long long Stat(Proc* node, const std::string& name);
-// A port on 127.0.0.1 that was free a moment ago.
+// A port on 127.0.0.1 that was free a moment ago, below the range the
+// system gives outgoing connections (see harness.cc).
 int FreePort();
 
 // From /proc: a process's open descriptors, and a "Vm..." field of its
