@@ -254,6 +254,19 @@ bool HaveAvx2() {
 #endif  // x86
 #endif  // FLOODCHAT_CHACHA_LANES
 
+// Runs `xor_blocks`, kBlocks blocks at a time, over as much of the input as
+// it covers, advancing the state's counter and the pointers.
+template <size_t kBlocks, typename XorBlocks>
+void Stride(XorBlocks xor_blocks, uint32_t s[16], const uint8_t** in, uint8_t** out,
+            size_t* size) {
+  for (; *size >= kBlocks * kChaChaBlockBytes; *size -= kBlocks * kChaChaBlockBytes) {
+    xor_blocks(s, *in, *out);
+    s[12] += kBlocks;
+    *in += kBlocks * kChaChaBlockBytes;
+    *out += kBlocks * kChaChaBlockBytes;
+  }
+}
+
 }  // namespace
 
 void ChaCha20Xor(const uint8_t key[kChaChaKeyBytes], const uint8_t nonce[kChaChaNonceBytes],
@@ -261,22 +274,11 @@ void ChaCha20Xor(const uint8_t key[kChaChaKeyBytes], const uint8_t nonce[kChaCha
   uint32_t s[16];
   InitState(key, nonce, counter, s);
 #if defined(FLOODCHAT_CHACHA_AVX2)
-  if (size >= kWideLanes * kChaChaBlockBytes && HaveAvx2()) {
-    for (; size >= kWideLanes * kChaChaBlockBytes; size -= kWideLanes * kChaChaBlockBytes) {
-      XorEightBlocks(s, in, out);
-      s[12] += kWideLanes;
-      in += kWideLanes * kChaChaBlockBytes;
-      out += kWideLanes * kChaChaBlockBytes;
-    }
-  }
+  if (size >= kWideLanes * kChaChaBlockBytes && HaveAvx2())
+    Stride<kWideLanes>(XorEightBlocks, s, &in, &out, &size);
 #endif
 #if defined(FLOODCHAT_CHACHA_LANES)
-  for (; size >= kLanes * kChaChaBlockBytes; size -= kLanes * kChaChaBlockBytes) {
-    XorFourBlocks(s, in, out);
-    s[12] += kLanes;
-    in += kLanes * kChaChaBlockBytes;
-    out += kLanes * kChaChaBlockBytes;
-  }
+  Stride<kLanes>(XorFourBlocks, s, &in, &out, &size);
 #endif
   while (size > 0) {
     size_t n = size < kChaChaBlockBytes ? size : kChaChaBlockBytes;

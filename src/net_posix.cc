@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "crypto.h"
 #include "net.h"
 
 namespace floodchat {
@@ -409,8 +410,7 @@ bool ReadPrivateFile(const char* path, size_t max_size, std::string* text, bool*
         break;
       }
     }
-    volatile char* v = buf;
-    for (size_t i = 0; i < sizeof buf; ++i) v[i] = 0;
+    crypto::Wipe(buf, sizeof buf);
   }
   close(fd);
   return ok;

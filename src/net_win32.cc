@@ -36,6 +36,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "crypto.h"
 #include "net.h"
 
 namespace floodchat {
@@ -449,8 +450,7 @@ bool ReadPrivateFile(const char* path, size_t max_size, std::string* text, bool*
     *error = "read error";
     ok = false;
   }
-  volatile char* v = buf;
-  for (size_t i = 0; i < sizeof buf; ++i) v[i] = 0;
+  crypto::Wipe(buf, sizeof buf);
   fclose(f);
   return ok;
 }

@@ -323,16 +323,9 @@ bool Node::OpenRecords(Peer* p) {
       }
       Say(kError, "%s: refused: the peer has no network key (-k) and this node requires one",
           p->label.c_str());
-      // Tell it why, in a frame it understands as "keyed", then close once it
-      // has read that (as for a full node's refusal).
-      {
-        uint8_t notice[kFrameHeaderBytes + kMagicBytes + 1];
-        PutU32(notice, kTypeBytes + kMagicBytes + 1);
-        notice[kLengthBytes] = kTypeKeyHello;
-        memcpy(notice + kFrameHeaderBytes, kHelloMagic, kMagicBytes);
-        notice[kFrameHeaderBytes + kMagicBytes] = kProtocolVersion;
-        p->out.Append(notice, sizeof notice);
-      }
+      // Tell it why, then close once it has read that (as for a full node's
+      // refusal).
+      Session::AppendKeyRequired(&p->out);
       p->state = Peer::State::kRefusing;
       p->deadline = now_ + limits_.refuse_linger_ms;
       p->wire_in.Clear();

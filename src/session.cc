@@ -41,6 +41,15 @@ std::unique_ptr<Session> Session::Established(const std::vector<NetworkKey>* key
   return s;
 }
 
+void Session::AppendKeyRequired(Buffer* out) {
+  uint8_t* w = out->Reserve(kFrameHeaderBytes + kMagicBytes + 1);
+  PutU32(w, static_cast<uint32_t>(kTypeBytes + kMagicBytes + 1));
+  w[kLengthBytes] = kTypeKeyHello;
+  memcpy(w + kFrameHeaderBytes, kHelloMagic, kMagicBytes);
+  w[kFrameHeaderBytes + kMagicBytes] = kProtocolVersion;
+  out->Commit(kFrameHeaderBytes + kMagicBytes + 1);
+}
+
 void Session::AppendKeyHello(const uint8_t key_id[kKeyIdBytes], Buffer* out) {
   uint8_t* w = own_hello_;
   PutU32(w, static_cast<uint32_t>(kTypeBytes + kKeyHelloBytes));

@@ -90,6 +90,11 @@ class Session {
                                               const uint8_t send_key[crypto::kChaChaKeyBytes],
                                               const uint8_t receive_key[crypto::kChaChaKeyBytes]);
 
+  // Appends the short key hello (magic and version only) a keyed node sends a
+  // peer that opened without a key before closing, so that the peer, which
+  // recognises the frame type, can say why.
+  static void AppendKeyRequired(Buffer* out);
+
   // Initiator: appends its key hello to `wire_out`. The responder sends
   // nothing until it has the initiator's.
   void Start(Buffer* wire_out);
