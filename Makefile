@@ -40,18 +40,40 @@ endif
 TEST_FLAGS = $(CXXSTD) $(WARN) -O2 -g
 GTEST_LIBS = -lgtest_main -lgtest -pthread
 
-SRCS  = buffer.cc chacha.cc command.cc console.cc dedup.cc diag.cc dial.cc format.cc frame.cc \
-        keys.cc loop.cc mesh.cc net_address.cc net_posix.cc net_win32.cc options.cc peers.cc \
-        relay.cc runtime_min.cc session.cc sha256.cc x25519.cc
-TESTS = buffer_test.cc command_test.cc crypto_test.cc dedup_test.cc format_test.cc frame_test.cc lines_test.cc \
-        mesh_test.cc options_test.cc relay_test.cc session_test.cc attack_e2e_test.cc e2e_test.cc mesh_e2e_test.cc \
-        overload_e2e_test.cc cross_e2e_test.cc keyed_e2e_test.cc \
-        harness.cc json.cc
+# Every source file of the node but main.cc, listed once: the release build,
+# the tests, the sanitizer build, the fuzz targets, the simulator and the
+# cross builds all take their objects from here. Header dependencies are
+# tracked by the compiler (-MMD), so a changed header rebuilds what uses it.
+SRCS  = src/base/buffer.cc src/base/diag.cc \
+        src/net/net_address.cc src/net/net_posix.cc src/net/net_win32.cc \
+        src/crypto/aead.cc src/crypto/chacha20.cc src/crypto/cpu.cc src/crypto/keys.cc \
+        src/crypto/poly1305.cc src/crypto/session.cc src/crypto/sha256.cc src/crypto/wipe.cc \
+        src/crypto/x25519.cc \
+        src/wire/frame.cc \
+        src/broadcast/dedup.cc src/broadcast/relay.cc \
+        src/membership/address_book.cc \
+        src/console/command.cc src/console/format.cc \
+        src/console.cc src/dial.cc src/loop.cc src/peers.cc \
+        src/options.cc src/runtime_min.cc
+MAIN  = src/main.cc
+# The primitives alone, for the crypto benchmark.
+CRYPTO_SRCS = $(filter src/crypto/%,$(filter-out %/keys.cc %/session.cc,$(SRCS)))
+TESTS = tests/buffer_test.cc tests/command_test.cc tests/crypto_test.cc tests/dedup_test.cc \
+        tests/format_test.cc tests/frame_test.cc tests/lines_test.cc tests/mesh_test.cc \
+        tests/options_test.cc tests/relay_test.cc tests/session_test.cc \
+        tests/attack_e2e_test.cc tests/e2e_test.cc tests/mesh_e2e_test.cc \
+        tests/overload_e2e_test.cc tests/cross_e2e_test.cc tests/keyed_e2e_test.cc \
+        tests/harness.cc tests/json.cc
+# The test suites that start real processes; the rest are unit tests.
+E2E_SUITES = Attack Cross EndToEnd Keyed Mesh Overload
+empty :=
+space := $(empty) $(empty)
+E2E_FILTER = $(subst $(space),:,$(E2E_SUITES:%=%.*))
 
 REL_DIR   = $(BUILD)/rel-$(LIBC)
-REL_OBJS  = $(SRCS:%.cc=$(REL_DIR)/%.o) $(REL_DIR)/main.o
+REL_OBJS  = $(SRCS:%.cc=$(REL_DIR)/%.o) $(MAIN:%.cc=$(REL_DIR)/%.o)
 LIB_OBJS  = $(SRCS:%.cc=$(BUILD)/test/%.o)
-TEST_OBJS = $(TESTS:%.cc=$(BUILD)/test/tests/%.o)
+TEST_OBJS = $(TESTS:%.cc=$(BUILD)/test/%.o)
 
 .PHONY: all test unit e2e lint install uninstall clean bench bench-crypto fuzz fuzz-build sanitize FORCE windows aarch64 armhf
 
@@ -72,26 +94,36 @@ $(BUILD)/libc: FORCE
 	@[ "$$(cat $@ 2>/dev/null)" = "$(LIBC)" ] || echo $(LIBC) > $@
 FORCE:
 
-$(REL_DIR)/%.o: src/%.cc src/*.h
-	@mkdir -p $(dir $@)
-	$(CXX) $(REL_FLAGS) $(LIBC_FLAGS) -c -o $@ $<
+DEPFLAGS = -MMD -MP
 
-$(BUILD)/test/%.o: src/%.cc src/*.h
+$(REL_DIR)/%.o: %.cc
 	@mkdir -p $(dir $@)
-	$(CXX) $(TEST_FLAGS) -c -o $@ $<
+	$(CXX) $(REL_FLAGS) $(LIBC_FLAGS) $(DEPFLAGS) -Isrc -c -o $@ $<
 
-$(BUILD)/test/tests/%.o: tests/%.cc src/*.h tests/*.h
+$(BUILD)/test/src/%.o: src/%.cc
 	@mkdir -p $(dir $@)
-	$(CXX) $(TEST_FLAGS) -Isrc -DFLOODCHAT_DEFAULT_BIN='"$(CURDIR)/floodchat"' \
+	$(CXX) $(TEST_FLAGS) $(DEPFLAGS) -Isrc -c -o $@ $<
+
+$(BUILD)/test/tests/%.o: tests/%.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(TEST_FLAGS) $(DEPFLAGS) -Isrc -DFLOODCHAT_DEFAULT_BIN='"$(CURDIR)/floodchat"' \
 	  -DFLOODCHAT_SOURCE_DIR='"$(CURDIR)"' -c -o $@ $<
 
 $(BUILD)/floodchat_tests: $(LIB_OBJS) $(TEST_OBJS)
 	$(CXX) $(TEST_FLAGS) -o $@ $^ $(GTEST_LIBS)
 
 # Every test: the GoogleTest binary (unit and end-to-end; the end-to-end
-# tests start ./floodchat), then the man page checks.
+# tests start ./floodchat), then the man page checks. `make unit` runs the
+# unit tests alone (no process started, a few seconds), `make e2e` the
+# end-to-end suites alone.
 test: floodchat $(BUILD)/floodchat_tests lint
 	FLOODCHAT_BIN=$(CURDIR)/floodchat $(BUILD)/floodchat_tests
+
+unit: $(BUILD)/floodchat_tests
+	$(BUILD)/floodchat_tests --gtest_filter='-$(E2E_FILTER)'
+
+e2e: floodchat $(BUILD)/floodchat_tests
+	FLOODCHAT_BIN=$(CURDIR)/floodchat $(BUILD)/floodchat_tests --gtest_filter='$(E2E_FILTER)'
 
 # The man page: mandoc's linter, and SYNOPSIS identical to --help's usage.
 lint: floodchat
@@ -117,10 +149,9 @@ bench: floodchat
 bench-crypto: $(BUILD)/crypto_bench
 	$(BUILD)/crypto_bench
 
-$(BUILD)/crypto_bench: bench/crypto_bench.cc src/chacha.cc src/sha256.cc src/x25519.cc src/crypto.h
+$(BUILD)/crypto_bench: bench/crypto_bench.cc $(CRYPTO_SRCS) src/crypto/*.h src/base/endian.h
 	@mkdir -p $(BUILD)
-	$(CXX) $(CXXSTD) $(WARN) -Os -Isrc -o $@ bench/crypto_bench.cc src/chacha.cc src/sha256.cc \
-	  src/x25519.cc
+	$(CXX) $(CXXSTD) $(WARN) -Os -Isrc -o $@ bench/crypto_bench.cc $(CRYPTO_SRCS)
 
 # ---- sanitizers: the whole suite, end-to-end tests included, against a node
 # built with ASan and UBSan. The nodes the tests start write any report to
@@ -130,19 +161,19 @@ SAN_FLAGS = $(CXXSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,
             -fno-sanitize-recover=undefined
 SAN_OBJS  = $(SRCS:%.cc=$(SAN_DIR)/%.o)
 
-$(SAN_DIR)/%.o: src/%.cc src/*.h
+$(SAN_DIR)/src/%.o: src/%.cc
 	@mkdir -p $(dir $@)
-	$(CXX) $(SAN_FLAGS) -c -o $@ $<
+	$(CXX) $(SAN_FLAGS) $(DEPFLAGS) -Isrc -c -o $@ $<
 
-$(SAN_DIR)/tests/%.o: tests/%.cc src/*.h tests/*.h
+$(SAN_DIR)/tests/%.o: tests/%.cc
 	@mkdir -p $(dir $@)
-	$(CXX) $(SAN_FLAGS) -Isrc -DFLOODCHAT_DEFAULT_BIN='"$(CURDIR)/$(SAN_DIR)/floodchat"' \
+	$(CXX) $(SAN_FLAGS) $(DEPFLAGS) -Isrc -DFLOODCHAT_DEFAULT_BIN='"$(CURDIR)/$(SAN_DIR)/floodchat"' \
 	  -DFLOODCHAT_SOURCE_DIR='"$(CURDIR)"' -c -o $@ $<
 
-$(SAN_DIR)/floodchat: $(SAN_OBJS) $(SAN_DIR)/main.o
+$(SAN_DIR)/floodchat: $(SAN_OBJS) $(MAIN:%.cc=$(SAN_DIR)/%.o)
 	$(CXX) $(SAN_FLAGS) -o $@ $^
 
-$(SAN_DIR)/floodchat_tests: $(SAN_OBJS) $(TESTS:%.cc=$(SAN_DIR)/tests/%.o)
+$(SAN_DIR)/floodchat_tests: $(SAN_OBJS) $(TESTS:%.cc=$(SAN_DIR)/%.o)
 	$(CXX) $(SAN_FLAGS) -o $@ $^ $(GTEST_LIBS)
 
 sanitize: $(SAN_DIR)/floodchat $(SAN_DIR)/floodchat_tests
@@ -162,13 +193,16 @@ sanitize: $(SAN_DIR)/floodchat $(SAN_DIR)/floodchat_tests
 FUZZ_CXX     ?= clang++
 FUZZ_SECONDS ?= 120
 FUZZ_FLAGS    = $(CXXSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_SRCS     = src/buffer.cc src/chacha.cc src/command.cc src/format.cc src/frame.cc src/keys.cc \
-                src/options.cc src/session.cc src/sha256.cc src/x25519.cc
 FUZZ_TARGETS  = frame hello lines command format keyhello record
+FUZZ_OBJS     = $(SRCS:%.cc=$(BUILD)/fuzz/%.o)
 
-$(BUILD)/fuzz/%_fuzz: tests/fuzz/%_fuzz.cc $(FUZZ_SRCS) src/*.h
+$(BUILD)/fuzz/src/%.o: src/%.cc
 	@mkdir -p $(dir $@)
-	$(FUZZ_CXX) $(FUZZ_FLAGS) -Isrc -o $@ $< $(FUZZ_SRCS)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) $(DEPFLAGS) -Isrc -c -o $@ $<
+
+$(BUILD)/fuzz/%_fuzz: tests/fuzz/%_fuzz.cc $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) $(DEPFLAGS) -Isrc -o $@ $< $(FUZZ_OBJS)
 
 fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%_fuzz)
 
@@ -202,7 +236,7 @@ armhf:
 WIN_CXX   ?= x86_64-w64-mingw32-g++
 WIN_FLAGS  = $(REL_FLAGS) -D_WIN32_WINNT=0x0600 -D__USE_MINGW_ANSI_STDIO=1
 WIN_LINK   = -static -static-libgcc -static-libstdc++ -Wl,--gc-sections -s -lws2_32 -lbcrypt
-WIN_OBJS   = $(SRCS:%.cc=$(BUILD)/win/%.o) $(BUILD)/win/main.o
+WIN_OBJS   = $(SRCS:%.cc=$(BUILD)/win/%.o) $(MAIN:%.cc=$(BUILD)/win/%.o)
 
 windows: floodchat.exe
 
@@ -210,9 +244,12 @@ floodchat.exe: $(WIN_OBJS)
 	$(WIN_CXX) $(WIN_FLAGS) -o $@ $(WIN_OBJS) $(WIN_LINK)
 	@echo "floodchat.exe: $$(wc -c < $@) bytes"
 
-$(BUILD)/win/%.o: src/%.cc src/*.h
+$(BUILD)/win/%.o: %.cc
 	@mkdir -p $(dir $@)
-	$(WIN_CXX) $(WIN_FLAGS) -c -o $@ $<
+	$(WIN_CXX) $(WIN_FLAGS) $(DEPFLAGS) -Isrc -c -o $@ $<
 
 clean:
 	rm -rf $(BUILD) floodchat floodchat.exe floodchat-aarch64 floodchat-armhf
+
+# The header dependencies the compiler wrote (-MMD).
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

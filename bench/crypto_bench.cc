@@ -11,7 +11,7 @@
 #include <cstring>
 #include <vector>
 
-#include "crypto.h"
+#include "crypto/crypto.h"
 
 namespace {
 

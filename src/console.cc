@@ -2,9 +2,9 @@
 // the loop (loop.h).
 #include <cstdio>
 
-#include "command.h"
-#include "diag.h"
-#include "format.h"
+#include "console/command.h"
+#include "base/diag.h"
+#include "console/format.h"
 #include "loop.h"
 #include "peer.h"
 

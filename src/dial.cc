@@ -2,7 +2,7 @@
 // -c and /connect addresses connected, exchanging address samples, and one
 // connection per pair of nodes. Part of the loop (loop.h); the decisions
 // themselves are in mesh.h.
-#include "frame.h"
+#include "wire/frame.h"
 #include "loop.h"
 #include "peer.h"
 

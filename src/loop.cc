@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "diag.h"
-#include "frame.h"
+#include "base/diag.h"
+#include "wire/frame.h"
 #include "peer.h"
 
 namespace floodchat {

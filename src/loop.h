@@ -14,14 +14,14 @@
 #include <string>
 #include <vector>
 
-#include "buffer.h"
-#include "diag.h"
-#include "keys.h"
-#include "lines.h"
-#include "mesh.h"
-#include "net.h"
+#include "base/buffer.h"
+#include "base/diag.h"
+#include "crypto/keys.h"
+#include "wire/lines.h"
+#include "membership/address_book.h"
+#include "net/net.h"
 #include "options.h"
-#include "relay.h"
+#include "broadcast/relay.h"
 
 namespace floodchat {
 

@@ -4,11 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "crypto.h"
-#include "diag.h"
-#include "keys.h"
+#include "crypto/crypto.h"
+#include "base/diag.h"
+#include "crypto/keys.h"
 #include "loop.h"
-#include "net.h"
+#include "net/net.h"
 #include "options.h"
 
 namespace {

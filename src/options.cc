@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "frame.h"
+#include "wire/frame.h"
 
 namespace floodchat {
 

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "address.h"
-#include "buffer.h"
-#include "net.h"
-#include "session.h"
+#include "net/address.h"
+#include "base/buffer.h"
+#include "net/net.h"
+#include "crypto/session.h"
 
 namespace floodchat {
 

@@ -2,9 +2,9 @@
 // and writing them. Part of the loop (loop.h).
 #include <cstring>
 
-#include "crypto.h"
-#include "format.h"
-#include "frame.h"
+#include "crypto/crypto.h"
+#include "console/format.h"
+#include "wire/frame.h"
 #include "loop.h"
 #include "peer.h"
 

@@ -1,4 +1,4 @@
-#include "command.h"
+#include "console/command.h"
 
 #include <gtest/gtest.h>
 

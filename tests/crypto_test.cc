@@ -1,7 +1,7 @@
 // The primitives against their published vectors (FIPS 180-4, RFC 4231,
 // RFC 5869, RFC 8439, RFC 7748 and every case of the Project Wycheproof files
 // in tests/vectors), and property tests of the AEAD.
-#include "crypto.h"
+#include "crypto/crypto.h"
 
 #include <gtest/gtest.h>
 

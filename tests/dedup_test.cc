@@ -1,4 +1,4 @@
-#include "dedup.h"
+#include "broadcast/dedup.h"
 
 #include <gtest/gtest.h>
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "frame.h"
+#include "wire/frame.h"
 #include "harness.h"
 
 namespace floodchat_test {

@@ -20,7 +20,7 @@
 #include <random>
 #include <sstream>
 
-#include "frame.h"
+#include "wire/frame.h"
 
 #ifndef FLOODCHAT_DEFAULT_BIN
 #define FLOODCHAT_DEFAULT_BIN "./floodchat"

@@ -1,4 +1,4 @@
-#include "lines.h"
+#include "wire/lines.h"
 
 #include <gtest/gtest.h>
 

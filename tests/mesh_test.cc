@@ -1,4 +1,4 @@
-#include "mesh.h"
+#include "membership/address_book.h"
 
 #include <gtest/gtest.h>
 

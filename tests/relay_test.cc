@@ -1,4 +1,4 @@
-#include "relay.h"
+#include "broadcast/relay.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The keyed handshake and sealed records, two sessions talking through byte
 // buffers: every split of the wire bytes, wrong keys, tampered handshakes,
 // modified, cut, replayed and reordered records, record-number exhaustion.
-#include "session.h"
+#include "crypto/session.h"
 
 #include <gtest/gtest.h>
 
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "frame.h"
-#include "keys.h"
+#include "wire/frame.h"
+#include "crypto/keys.h"
 
 namespace floodchat {
 namespace {

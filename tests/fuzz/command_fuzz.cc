@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "command.h"
+#include "console/command.h"
 #include "options.h"
 
 namespace {

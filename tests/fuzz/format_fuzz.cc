@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "format.h"
+#include "console/format.h"
 
 namespace {
 

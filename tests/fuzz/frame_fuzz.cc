@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "frame.h"
+#include "wire/frame.h"
 
 namespace floodchat {
 namespace {

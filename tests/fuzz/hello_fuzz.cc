@@ -6,7 +6,7 @@
 // ends a connection this node dialled.
 #include <cstdlib>
 
-#include "frame.h"
+#include "wire/frame.h"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <vector>
 
-#include "keys.h"
-#include "session.h"
+#include "crypto/keys.h"
+#include "crypto/session.h"
 
 namespace {
 

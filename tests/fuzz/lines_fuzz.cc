@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "lines.h"
+#include "wire/lines.h"
 
 namespace {
 

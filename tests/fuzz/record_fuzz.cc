@@ -12,9 +12,9 @@
 #include <cstring>
 #include <vector>
 
-#include "frame.h"
-#include "keys.h"
-#include "session.h"
+#include "wire/frame.h"
+#include "crypto/keys.h"
+#include "crypto/session.h"
 
 namespace {
 

@@ -1,0 +1,25 @@
+#include "base/diag.h"
+
+#include <cstdarg>
+#include <cstdio>
+
+namespace floodchat {
+
+void ErrPrintf(const char* format, ...) {
+  char text[4096];
+  va_list args;
+  va_start(args, format);
+  int n = vsnprintf(text, sizeof text, format, args);
+  va_end(args);
+  if (n < 0) return;
+  size_t size = static_cast<size_t>(n);
+  if (size >= sizeof text) {
+    size = sizeof text - 1;
+    text[size - 1] = '\n';
+  }
+  fwrite(text, 1, size, stderr);
+  // Windows' C runtime buffers stderr when it is not a console.
+  fflush(stderr);
+}
+
+}  // namespace floodchat

@@ -1,0 +1,181 @@
+#include "broadcast/dedup.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace floodchat {
+
+namespace {
+
+uint64_t Load64(const uint8_t* p) {
+  uint64_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// A 64-bit finaliser with full avalanche (the one from SplitMix64).
+uint64_t Mix(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+// How many inserts ahead eviction prefetches.
+constexpr size_t kPrefetchAhead = 4;
+
+}  // namespace
+
+DedupRing::~DedupRing() {
+  free(ring_);
+  free(ring_hash_);
+  free(index_);
+}
+
+bool DedupRing::Init(size_t capacity, uint64_t key0, uint64_t key1) {
+  if (capacity == 0 || capacity > kMaxCapacity || ring_ != nullptr) return false;
+  // A load factor of at most 1/2 keeps linear probes short.
+  size_t slots = 1;
+  while (slots < capacity * 2) slots <<= 1;
+  // calloc: untouched pages stay unmapped until used.
+  ring_ = static_cast<MessageId*>(calloc(capacity, sizeof(MessageId)));
+  ring_hash_ = static_cast<uint32_t*>(calloc(capacity, sizeof(uint32_t)));
+  index_ = static_cast<Entry*>(calloc(slots, sizeof(Entry)));
+  if (ring_ == nullptr || ring_hash_ == nullptr || index_ == nullptr) {
+    free(ring_);
+    free(ring_hash_);
+    free(index_);
+    ring_ = nullptr;
+    ring_hash_ = nullptr;
+    index_ = nullptr;
+    return false;
+  }
+  capacity_ = capacity;
+  mask_ = slots - 1;
+  key0_ = key0;
+  key1_ = key1;
+  return true;
+}
+
+uint32_t DedupRing::Hash(const MessageId& id) const {
+  uint64_t a = Load64(id.bytes) ^ key0_;
+  uint64_t b = Load64(id.bytes + 8) ^ key1_;
+  return static_cast<uint32_t>(Mix(Mix(a) + b));
+}
+
+size_t DedupRing::Find(const MessageId& id, uint32_t hash, bool* found) const {
+  size_t i = hash & mask_;
+  while (index_[i].slot != 0) {
+    if (index_[i].hash == hash && ring_[index_[i].slot - 1] == id) {
+      *found = true;
+      return i;
+    }
+    i = (i + 1) & mask_;
+  }
+  *found = false;
+  return i;
+}
+
+bool DedupRing::Contains(const MessageId& id) const {
+  bool found;
+  Find(id, Hash(id), &found);
+  return found;
+}
+
+// Removes ring slot `slot` from the index with backward-shift deletion, which
+// keeps every remaining entry reachable from its home without tombstones.
+// The slot's entry is found by its slot number: no ID is read or hashed.
+void DedupRing::Unindex(size_t slot) {
+  const uint32_t wanted = static_cast<uint32_t>(slot + 1);
+  size_t hole = ring_hash_[slot] & mask_;
+  while (index_[hole].slot != wanted) {
+    if (index_[hole].slot == 0) return;  // not indexed
+    hole = (hole + 1) & mask_;
+  }
+  size_t i = hole;
+  for (;;) {
+    i = (i + 1) & mask_;
+    if (index_[i].slot == 0) break;
+    size_t home = index_[i].hash & mask_;
+    // Move entry i into the hole unless its home lies cyclically in (hole, i].
+    bool home_in_range = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
+    if (!home_in_range) {
+      index_[hole] = index_[i];
+      hole = i;
+    }
+  }
+  index_[hole].slot = 0;
+}
+
+bool DedupRing::SeenOrRemember(const MessageId& id) {
+  uint32_t hash = Hash(id);
+  bool found;
+  size_t pos = Find(id, hash, &found);
+  if (found) return true;
+  if (size_ == capacity_) {
+    Unindex(head_);  // head_ is the oldest slot once the ring is full
+    ++evictions_;
+    pos = Find(id, hash, &found);  // the deletion may have moved entries
+  } else {
+    ++size_;
+  }
+  ring_[head_] = id;
+  ring_hash_[head_] = hash;
+  index_[pos].slot = static_cast<uint32_t>(head_ + 1);
+  index_[pos].hash = hash;
+  head_ = head_ + 1 == capacity_ ? 0 : head_ + 1;
+  if (size_ == capacity_) {
+    // The IDs to evict are known in advance: start loading the index entry of
+    // one a few inserts ahead, so that its eviction does not wait on memory.
+    size_t ahead = head_ + kPrefetchAhead;
+    while (ahead >= capacity_) ahead -= capacity_;  // no division on this path
+    __builtin_prefetch(&index_[ring_hash_[ahead] & mask_]);
+  }
+  return false;
+}
+
+OriginWindows::~OriginWindows() { free(origins_); }
+
+bool OriginWindows::Init(uint64_t hash_key) {
+  if (origins_ != nullptr) return false;
+  origins_ = static_cast<Origin*>(calloc(kOrigins, sizeof(Origin)));
+  key_ = hash_key;
+  return origins_ != nullptr;
+}
+
+bool OriginWindows::RecordIsLate(const MessageId& id) {
+  uint64_t node_id = GetU64(id.bytes);
+  uint64_t counter = GetU64(id.bytes + 8);
+  Origin& o = origins_[Mix(node_id ^ key_) % kOrigins];
+  auto bit = [&o](uint64_t c) -> uint64_t& { return o.bits[(c % kWindow) / 64]; };
+  auto mask = [](uint64_t c) { return uint64_t{1} << (c % 64); };
+  // `next` is 0 only in an unused slot; a counter of UINT64_MAX would wrap it
+  // to 0, so such a record simply starts over next time.
+  if (o.next == 0 || o.node_id != node_id) {
+    o.node_id = node_id;
+    o.next = counter + 1;
+    memset(o.bits, 0, sizeof o.bits);
+    bit(counter) |= mask(counter);
+    return false;
+  }
+  if (counter >= o.next) {
+    // Slide the window up: clear the bits of the counters skipped over.
+    if (counter - o.next >= kWindow) {
+      memset(o.bits, 0, sizeof o.bits);
+    } else {
+      for (uint64_t c = o.next; c < counter; ++c) bit(c) &= ~mask(c);
+    }
+    bit(counter) |= mask(counter);
+    o.next = counter + 1;
+    return false;
+  }
+  if (o.next - counter > kWindow) return true;  // far behind its origin's newest
+  uint64_t& word = bit(counter);
+  if ((word & mask(counter)) != 0) return true;
+  word |= mask(counter);  // overtaken on the way, but new
+  return false;
+}
+
+}  // namespace floodchat

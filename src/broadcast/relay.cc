@@ -1,0 +1,42 @@
+#include "broadcast/relay.h"
+
+namespace floodchat {
+
+bool Relay::Init(size_t seen_capacity, uint64_t node_id, uint64_t counter_start,
+                 uint64_t hash_key0, uint64_t hash_key1) {
+  node_id_ = node_id;
+  counter_ = counter_start;
+  return seen_.Init(seen_capacity, hash_key0, hash_key1) && origins_.Init(hash_key0 ^ hash_key1);
+}
+
+Message Relay::Originate(std::string_view nick, std::string_view text, uint8_t hop_limit) {
+  Message m;
+  PutU64(m.id.bytes, node_id_);
+  PutU64(m.id.bytes + 8, counter_++);
+  m.hops = 1;
+  m.hop_limit = hop_limit;
+  m.nick = nick;
+  m.text = text;
+  seen_.SeenOrRemember(m.id);
+  origins_.RecordIsLate(m.id);
+  ++counters_.sent;
+  return m;
+}
+
+Verdict Relay::Accept(const Message& message) {
+  Verdict v;
+  if (seen_.SeenOrRemember(message.id)) {
+    ++counters_.duplicates;
+    v.duplicate = true;
+    return v;
+  }
+  ++counters_.received;
+  if (origins_.RecordIsLate(message.id)) ++counters_.late_duplicates;
+  if (message.hops < message.hop_limit) {
+    v.forward = true;
+    v.forward_hops = static_cast<uint8_t>(message.hops + 1);
+  }
+  return v;
+}
+
+}  // namespace floodchat

@@ -1,0 +1,64 @@
+// Routing decisions for flooding, with no IO: which messages are new, which
+// are printed, which are forwarded and with what hop count. The loop carries
+// the decisions out.
+#ifndef FLOODCHAT_BROADCAST_RELAY_H_
+#define FLOODCHAT_BROADCAST_RELAY_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "broadcast/dedup.h"
+#include "wire/frame.h"
+
+namespace floodchat {
+
+struct RelayCounters {
+  uint64_t sent = 0;        // messages this node originated
+  uint64_t received = 0;    // new messages accepted from peers
+  uint64_t duplicates = 0;  // messages dropped because their ID was seen
+  // Messages accepted as new that were copies of ones seen before: the seen
+  // table had forgotten them (see OriginWindows for how they are told apart).
+  uint64_t late_duplicates = 0;
+};
+
+struct Verdict {
+  bool duplicate = false;  // drop it: nothing printed, nothing forwarded
+  bool forward = false;    // send to every peer but the one it came from
+  uint8_t forward_hops = 0;
+};
+
+class Relay {
+ public:
+  // `node_id` and `counter_start` come from the OS random source: a message ID
+  // is the node ID followed by a 64-bit counter that starts at counter_start.
+  bool Init(size_t seen_capacity, uint64_t node_id, uint64_t counter_start,
+            uint64_t hash_key0, uint64_t hash_key1);
+
+  // Makes a message from this node: a fresh ID, remembered so that its echo is
+  // dropped, hops 1 (it crosses one link to reach a neighbour).
+  Message Originate(std::string_view nick, std::string_view text, uint8_t hop_limit);
+
+  // Decides about a message received from a peer. A new message is printed;
+  // it is forwarded with hops + 1 unless it has reached its hop limit. A late
+  // duplicate (one the seen table forgot) is counted but treated as new: its
+  // hop limit ends its travel.
+  Verdict Accept(const Message& message);
+
+  // Hint: a message with this ID will be accepted soon.
+  void Prefetch(const MessageId& id) const { seen_.Prefetch(id); }
+
+  const RelayCounters& counters() const { return counters_; }
+  const DedupRing& seen() const { return seen_; }
+  uint64_t node_id() const { return node_id_; }
+
+ private:
+  DedupRing seen_;
+  OriginWindows origins_;
+  uint64_t node_id_ = 0;
+  uint64_t counter_ = 0;
+  RelayCounters counters_;
+};
+
+}  // namespace floodchat
+
+#endif  // FLOODCHAT_BROADCAST_RELAY_H_
