@@ -50,11 +50,12 @@ SRCS  = src/base/buffer.cc src/base/diag.cc \
         src/crypto/poly1305.cc src/crypto/session.cc src/crypto/sha256.cc src/crypto/wipe.cc \
         src/crypto/x25519.cc \
         src/wire/frame.cc \
-        src/broadcast/dedup.cc src/broadcast/relay.cc \
-        src/membership/address_book.cc \
-        src/console/command.cc src/console/format.cc \
-        src/console.cc src/dial.cc src/loop.cc src/peers.cc \
-        src/options.cc src/runtime_min.cc
+        src/broadcast/dedup.cc src/broadcast/flood.cc src/broadcast/relay.cc \
+        src/membership/address_book.cc src/membership/membership.cc \
+        src/console/command.cc src/console/console.cc src/console/format.cc src/console/views.cc \
+        src/transport/keyed.cc src/transport/peer_io.cc src/transport/transport.cc \
+        src/node/node.cc src/node/protocol.cc \
+        src/limits.cc src/options.cc src/runtime_min.cc
 MAIN  = src/main.cc
 # The primitives alone, for the crypto benchmark.
 CRYPTO_SRCS = $(filter src/crypto/%,$(filter-out %/keys.cc %/session.cc,$(SRCS)))

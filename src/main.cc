@@ -1,5 +1,5 @@
 // floodchat: parse the command line, load the network keys, then hand over
-// to the loop.
+// to the node.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -7,8 +7,9 @@
 #include "crypto/crypto.h"
 #include "base/diag.h"
 #include "crypto/keys.h"
-#include "loop.h"
+#include "limits.h"
 #include "net/net.h"
+#include "node/node.h"
 #include "options.h"
 
 namespace {
@@ -77,7 +78,6 @@ int main(int argc, char** argv) {
   }
   std::vector<floodchat::NetworkKey> keys;
   if (!options.key_file.empty() && !LoadKeys(options.key_file, &keys)) return 2;
-  floodchat::Node node(options);
-  node.SetKeys(std::move(keys));
+  floodchat::Node node(options, floodchat::LimitsFor(options), std::move(keys));
   return node.Run();
 }

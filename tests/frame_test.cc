@@ -374,15 +374,15 @@ TEST(FrameTest, OpeningIsAHelloOrOnADialledConnectionAFullFrame) {
   Hello h;
   AddressList full;
   for (bool dialled : {false, true}) {
-    EXPECT_EQ(ParseOpening(frames[0], dialled, &h, &full, &why), Opening::kHello);
+    EXPECT_EQ(ParseOpening(frames[0], dialled, false, &h, &full, &why), Opening::kHello);
     EXPECT_EQ(h.node_id, 7u);
-    EXPECT_EQ(ParseOpening(frames[2], dialled, &h, &full, &why), Opening::kError);
+    EXPECT_EQ(ParseOpening(frames[2], dialled, false, &h, &full, &why), Opening::kError);
     EXPECT_STREQ(why, "first frame is not a hello");
   }
-  EXPECT_EQ(ParseOpening(frames[1], true, &h, &full, &why), Opening::kFull);
+  EXPECT_EQ(ParseOpening(frames[1], true, false, &h, &full, &why), Opening::kFull);
   EXPECT_EQ(full.count, 1u);
   // Nobody refuses a connection it accepted itself.
-  EXPECT_EQ(ParseOpening(frames[1], false, &h, &full, &why), Opening::kError);
+  EXPECT_EQ(ParseOpening(frames[1], false, false, &h, &full, &why), Opening::kError);
 }
 
 TEST(FrameTest, RandomGarbageNeverReadsPastTheEnd) {

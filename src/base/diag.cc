@@ -22,4 +22,18 @@ void ErrPrintf(const char* format, ...) {
   fflush(stderr);
 }
 
+void Log::Say(Level level, const char* format, ...) const {
+  if (!Shows(level)) return;
+  char line[1024];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(line, sizeof line, format, args);
+  va_end(args);
+  if (capture_ != nullptr) {
+    capture_->emplace_back(line);
+    return;
+  }
+  ErrPrintf("floodchat: %s\n", line);
+}
+
 }  // namespace floodchat

@@ -138,9 +138,10 @@ bool DedupRing::SeenOrRemember(const MessageId& id) {
 
 OriginWindows::~OriginWindows() { free(origins_); }
 
-bool OriginWindows::Init(uint64_t hash_key) {
-  if (origins_ != nullptr) return false;
-  origins_ = static_cast<Origin*>(calloc(kOrigins, sizeof(Origin)));
+bool OriginWindows::Init(uint64_t hash_key, size_t slots) {
+  if (origins_ != nullptr || slots == 0) return false;
+  origins_ = static_cast<Origin*>(calloc(slots, sizeof(Origin)));
+  slots_ = slots;
   key_ = hash_key;
   return origins_ != nullptr;
 }
@@ -148,7 +149,7 @@ bool OriginWindows::Init(uint64_t hash_key) {
 bool OriginWindows::RecordIsLate(const MessageId& id) {
   uint64_t node_id = GetU64(id.bytes);
   uint64_t counter = GetU64(id.bytes + 8);
-  Origin& o = origins_[Mix(node_id ^ key_) % kOrigins];
+  Origin& o = origins_[Mix(node_id ^ key_) % slots_];
   auto bit = [&o](uint64_t c) -> uint64_t& { return o.bits[(c % kWindow) / 64]; };
   auto mask = [](uint64_t c) { return uint64_t{1} << (c % 64); };
   // `next` is 0 only in an unused slot; a counter of UINT64_MAX would wrap it

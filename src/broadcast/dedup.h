@@ -76,7 +76,8 @@ class DedupRing {
 //    on a working network the first copy of a message is not overtaken by
 //    kWindow later messages from the same origin, so this is a good guess
 //    but not a proof.
-// Origins share kOrigins slots chosen by a keyed hash; one that lands on a
+// Origins share a fixed number of slots (kOrigins unless Init says otherwise)
+// chosen by a keyed hash; one that lands on a
 // taken slot replaces its holder, whose record starts over when it returns.
 // A hostile peer can fill the records with made-up IDs, so the verdict is
 // used to count and report, never to drop a message.
@@ -90,7 +91,8 @@ class OriginWindows {
   OriginWindows(const OriginWindows&) = delete;
   OriginWindows& operator=(const OriginWindows&) = delete;
 
-  bool Init(uint64_t hash_key);
+  // Allocates `slots` origin records (at least 1), about 144 bytes each.
+  bool Init(uint64_t hash_key, size_t slots = kOrigins);
   // Records `id`, which the seen table did not hold; true if it is a late
   // duplicate by the rules above.
   bool RecordIsLate(const MessageId& id);
@@ -102,6 +104,7 @@ class OriginWindows {
     uint64_t bits[kWindow / 64];  // bit c % kWindow for counters in [next - kWindow, next)
   };
   Origin* origins_ = nullptr;
+  size_t slots_ = 0;
   uint64_t key_ = 0;
 };
 

@@ -3,10 +3,10 @@
 namespace floodchat {
 
 bool Relay::Init(size_t seen_capacity, uint64_t node_id, uint64_t counter_start,
-                 uint64_t hash_key0, uint64_t hash_key1) {
+                 uint64_t hash_key0, uint64_t hash_key1, size_t origin_slots) {
   node_id_ = node_id;
   counter_ = counter_start;
-  return seen_.Init(seen_capacity, hash_key0, hash_key1) && origins_.Init(hash_key0 ^ hash_key1);
+  return seen_.Init(seen_capacity, hash_key0, hash_key1) && origins_.Init(hash_key0 ^ hash_key1, origin_slots);
 }
 
 Message Relay::Originate(std::string_view nick, std::string_view text, uint8_t hop_limit) {

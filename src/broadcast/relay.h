@@ -1,6 +1,6 @@
-// Routing decisions for flooding, with no IO: which messages are new, which
-// are printed, which are forwarded and with what hop count. The loop carries
-// the decisions out.
+// The decisions every broadcast policy shares, with no IO: which messages are
+// new, which are printed, which may travel further and with what hop count.
+// A policy (flood.h) carries them out.
 #ifndef FLOODCHAT_BROADCAST_RELAY_H_
 #define FLOODCHAT_BROADCAST_RELAY_H_
 
@@ -31,8 +31,10 @@ class Relay {
  public:
   // `node_id` and `counter_start` come from the OS random source: a message ID
   // is the node ID followed by a 64-bit counter that starts at counter_start.
+  // `origin_slots` sizes the late-duplicate record (dedup.h).
   bool Init(size_t seen_capacity, uint64_t node_id, uint64_t counter_start,
-            uint64_t hash_key0, uint64_t hash_key1);
+            uint64_t hash_key0, uint64_t hash_key1,
+            size_t origin_slots = OriginWindows::kOrigins);
 
   // Makes a message from this node: a fresh ID, remembered so that its echo is
   // dropped, hops 1 (it crosses one link to reach a neighbour).

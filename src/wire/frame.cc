@@ -93,10 +93,14 @@ bool ParseMessage(const Frame& frame, Message* message, const char** why) {
   return true;
 }
 
-Opening ParseOpening(const Frame& frame, bool dialled, Hello* hello, AddressList* full,
-                     const char** why) {
+Opening ParseOpening(const Frame& frame, bool dialled, bool keyed, Hello* hello,
+                     AddressList* full, const char** why) {
   if (frame.type == kTypeFull && dialled)
     return ParseAddresses(frame, full, why) ? Opening::kFull : Opening::kError;
+  if (frame.type == kTypeKeyHello && keyed) {
+    *why = "a key hello inside the session";
+    return Opening::kError;
+  }
   if (frame.type == kTypeKeyHello) {
     *why = "the peer uses a network key (-k) and this node has none";
     return Opening::kKeyed;

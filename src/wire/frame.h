@@ -134,13 +134,15 @@ bool ParseMessage(const Frame& frame, Message* message, const char** why);
 // payload, more than kMaxAddressesPerFrame addresses or an unknown family.
 bool ParseAddresses(const Frame& frame, AddressList* list, const char** why);
 
-// The first frame of a connection: a hello, or on a connection this node
-// dialled, a full frame refusing it; kKeyed for a keyed node's key hello
-// (session.h), which a node without a key refuses. kError and *why for
-// anything else, including a malformed hello or full frame.
+// The first plain frame of a connection: a hello, or on a connection this
+// node dialled, a full frame refusing it. A keyed node's key hello
+// (session.h) is kKeyed for a node without a key, which refuses it; `keyed`
+// says this frame came out of a session's first record, where a key hello
+// is an error. kError and *why for anything else, including a malformed
+// hello or full frame, and a full frame on a connection this node accepted.
 enum class Opening { kHello, kFull, kKeyed, kError };
-Opening ParseOpening(const Frame& frame, bool dialled, Hello* hello, AddressList* full,
-                     const char** why);
+Opening ParseOpening(const Frame& frame, bool dialled, bool keyed, Hello* hello,
+                     AddressList* full, const char** why);
 
 // Encoders append one whole frame to `out`. The caller keeps nick within
 // kMaxNickBytes; text may be any bytes.

@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!live) {
       Hello h;
       AddressList full;
-      Opening o = ParseOpening(f, dialled, &h, &full, &why);
+      Opening o = ParseOpening(f, dialled, false, &h, &full, &why);
       if (o == Opening::kError) {
         Require(why != nullptr);
         return 0;

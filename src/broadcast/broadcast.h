@@ -1,0 +1,68 @@
+// The broadcast policy: what a node sends where so that every message reaches
+// every node once. It takes events (a line to originate, a message from a
+// peer, a peer up or down, the time passing) and acts only through Links
+// (send these bytes to that peer) and a MessageSink (deliver this message);
+// it does no IO and reads no clock, so it runs unchanged in the binary, in
+// the simulator and in unit tests with a fake.
+//
+// Flooding (flood.h) is the first policy. Its own messages wait for a first
+// peer when there is none; every policy keeps that promise (man page, Input
+// lines).
+#ifndef FLOODCHAT_BROADCAST_BROADCAST_H_
+#define FLOODCHAT_BROADCAST_BROADCAST_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "broadcast/dedup.h"
+#include "links.h"
+#include "wire/frame.h"
+
+namespace floodchat {
+
+struct BroadcastCounters {
+  uint64_t sent = 0;        // messages this node originated
+  uint64_t received = 0;    // new messages accepted from peers
+  uint64_t duplicates = 0;  // messages dropped because their ID was seen
+  // Messages accepted as new that were copies of ones seen before: the seen
+  // table had forgotten them (broadcast/dedup.h, OriginWindows).
+  uint64_t late_duplicates = 0;
+  uint64_t payload_sends = 0;  // message frames queued to peers, all told
+};
+
+class Broadcast {
+ public:
+  virtual ~Broadcast() = default;
+
+  // A line typed or piped into this node: a new message with a fresh ID, to
+  // every peer, or kept until a first peer comes up.
+  virtual void Originate(std::string_view nick, std::string_view text, uint64_t now) = 0;
+  // A well-formed message from `from` (its text within --max-size). `frame`
+  // is its whole frame in the connection's input buffer, which the policy
+  // may change in place (the hop count) and forward as it is.
+  virtual void OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t frame_size,
+                         uint64_t now) = 0;
+  // A connection that carries messages came up, or stopped doing so (closed
+  // or retired as a duplicate).
+  virtual void OnPeerUp(PeerId peer, uint64_t now) = 0;
+  virtual void OnPeerDown(PeerId peer, uint64_t now) = 0;
+  // The time passed; NextWake() says when it should be called again.
+  virtual void Tick(uint64_t now) = 0;
+  virtual uint64_t NextWake() const = 0;
+
+  // A message with this ID is about to be offered: start loading what its
+  // lookup reads. Only a hint.
+  virtual void Prefetch(const MessageId& id) const {}
+
+  // Own messages waiting for a first peer: their bytes and their number.
+  virtual size_t PendingBytes() const = 0;
+  virtual uint64_t PendingMessages() const = 0;
+
+  virtual BroadcastCounters counters() const = 0;
+  virtual const DedupRing& seen() const = 0;
+};
+
+}  // namespace floodchat
+
+#endif  // FLOODCHAT_BROADCAST_BROADCAST_H_

@@ -1,0 +1,95 @@
+#include "broadcast/flood.h"
+
+#include <algorithm>
+
+namespace floodchat {
+
+bool Flood::Init(const FloodConfig& config) {
+  hop_limit_ = config.hop_limit;
+  return relay_.Init(config.seen, config.node_id, config.counter_start, config.hash_key0,
+                     config.hash_key1, config.origin_slots);
+}
+
+void Flood::SendToAll(const uint8_t* frame, size_t size, PeerId except) {
+  for (PeerId peer : peers_) {
+    if (peer == except) continue;
+    links_->Send(peer, frame, size);
+    ++payload_sends_;
+  }
+}
+
+void Flood::Originate(std::string_view nick, std::string_view text, uint64_t now) {
+  Message m = relay_.Originate(nick, text, hop_limit_);
+  if (peers_.empty()) {
+    AppendMessage(m, &pending_);
+    ++pending_count_;
+    return;
+  }
+  scratch_.Clear();
+  AppendMessage(m, &scratch_);
+  SendToAll(scratch_.data(), scratch_.size(), kNoPeer);
+}
+
+void Flood::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t frame_size,
+                      uint64_t now) {
+  Verdict v = relay_.Accept(message);
+  if (v.duplicate) return;
+  sink_->Deliver(message, now);
+  if (!v.forward) return;
+  // The received frame itself goes on, its hop count raised in place (the
+  // connection's input is consumed right after).
+  frame[kFrameHeaderBytes + kHopsOffset] = v.forward_hops;
+  SendToAll(frame, frame_size, from);
+}
+
+void Flood::OnPeerUp(PeerId peer, uint64_t now) {
+  peers_.push_back(peer);
+  if (pending_.empty()) return;
+  // The first peer to come up carries what was typed while alone.
+  links_->Send(peer, pending_.data(), pending_.size());
+  payload_sends_ += pending_count_;
+  log_->Say(Level::kDebug, "sent %llu queued messages to %s",
+            static_cast<unsigned long long>(pending_count_), links_->Describe(peer).c_str());
+  pending_.Clear();
+  pending_.Release(0);
+  pending_count_ = 0;
+}
+
+void Flood::OnPeerDown(PeerId peer, uint64_t now) {
+  auto it = std::find(peers_.begin(), peers_.end(), peer);
+  if (it != peers_.end()) peers_.erase(it);
+}
+
+void Flood::Tick(uint64_t now) {
+  uint64_t late = relay_.counters().late_duplicates;
+  if (late != late_counted_) {
+    late_reports_.Note(now, late - late_counted_);
+    late_counted_ = late;
+  }
+  if (!late_reports_.Due(now)) return;
+  uint64_t n = late_reports_.Take(now);
+  log_->Say(Level::kError,
+            "%llu late duplicates: messages that came back after the --seen table (%zu IDs) had "
+            "forgotten them were printed again (%llu in all); a larger --seen avoids this",
+            static_cast<unsigned long long>(n), relay_.seen().capacity(),
+            static_cast<unsigned long long>(late));
+}
+
+uint64_t Flood::NextWake() const {
+  // A late duplicate counted since the last Tick is reported at once.
+  if (relay_.counters().late_duplicates != late_counted_) return 0;
+  return late_reports_.Deadline();
+}
+
+BroadcastCounters Flood::counters() const {
+  const RelayCounters& r = relay_.counters();
+  BroadcastCounters c;
+  c.sent = r.sent;
+  c.received = r.received;
+  c.duplicates = r.duplicates;
+  c.late_duplicates = r.late_duplicates;
+  c.payload_sends = payload_sends_;
+  return c;
+}
+
+}  // namespace floodchat

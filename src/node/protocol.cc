@@ -1,0 +1,103 @@
+#include "node/protocol.h"
+
+#include <cstring>
+
+namespace floodchat {
+
+const Protocol::Route Protocol::kRoutes[] = {
+    {kTypeMessage, &Protocol::OnMessageFrame},
+    {kTypeAddresses, &Protocol::OnAddressesFrame},
+    {kTypeHello, &Protocol::OnLateOpening},
+    {kTypeFull, &Protocol::OnLateOpening},
+};
+
+bool Protocol::Init(const ProtocolConfig& config) {
+  max_text_ = config.max_text;
+  membership_ = std::make_unique<Membership>(config.membership, links_, log_);
+  flood_ = std::make_unique<Flood>(links_, sink_, log_);
+  broadcast_ = flood_.get();
+  return flood_->Init(config.flood);
+}
+
+void Protocol::Originate(std::string_view nick, std::string_view text, uint64_t now) {
+  broadcast_->Originate(nick, text, now);
+}
+
+void Protocol::Tick(uint64_t now) {
+  membership_->Tick(now, broadcast_->PendingMessages() > 0);
+  broadcast_->Tick(now);
+}
+
+uint64_t Protocol::NextWake() const {
+  uint64_t a = membership_->NextWake(), b = broadcast_->NextWake();
+  return a < b ? a : b;
+}
+
+// ---- connections ------------------------------------------------------------------
+
+bool Protocol::OnAccepted(PeerId peer, uint64_t now) { return membership_->OnAccepted(peer, now); }
+
+void Protocol::AppendRefusal(Buffer* out, uint64_t now) { membership_->AppendRefusal(out, now); }
+
+UpVerdict Protocol::OnPeerUp(PeerId peer, const PeerUp& up, uint64_t now) {
+  PeerId retired = kNoPeer;
+  UpVerdict v = membership_->OnPeerUp(peer, up, now, &retired);
+  // Membership first: the broadcast policy hears only of the connections
+  // that stay, and of a duplicate that was replaced.
+  if (retired != kNoPeer) broadcast_->OnPeerDown(retired, now);
+  if (v == UpVerdict::kLive) broadcast_->OnPeerUp(peer, now);
+  return v;
+}
+
+Level Protocol::OnRefusedFull(PeerId peer, const AddressList& offer, uint64_t now,
+                              std::string* why) {
+  return membership_->OnRefusedFull(peer, offer, now, why);
+}
+
+void Protocol::OnPeerDown(PeerId peer, const std::string& last_error, uint64_t now) {
+  broadcast_->OnPeerDown(peer, now);
+  membership_->OnPeerDown(peer, last_error, now);
+}
+
+// ---- frames ---------------------------------------------------------------------------
+
+bool Protocol::OnFrame(const Incoming& in, uint64_t now, const char** why) {
+  for (const Route& r : kRoutes)
+    if (r.type == in.frame.type) return (this->*r.handle)(in, now, why);
+  return true;  // a frame type from a later version: skipped whole
+}
+
+bool Protocol::OnMessageFrame(const Incoming& in, uint64_t now, const char** why) {
+  Message m;
+  if (!ParseMessage(in.frame, &m, why)) return false;
+  if (m.text.size() > max_text_) {
+    *why = "message longer than --max-size";
+    return false;
+  }
+  // The seen-table lookup is the one cache miss per message; when the next
+  // frame is already here, start its lookup's load now so that it overlaps
+  // this one.
+  if (in.rest_size >= kFrameHeaderBytes + kMessageIdBytes && in.rest[kLengthBytes] == kTypeMessage) {
+    MessageId next;
+    memcpy(next.bytes, in.rest + kFrameHeaderBytes, kMessageIdBytes);
+    broadcast_->Prefetch(next);
+  }
+  // A neighbour's own message carries its nick as it is now (/nick).
+  if (m.hops == 1 && GetU64(m.id.bytes) == in.node_id) links_->NeighbourNick(in.peer, m.nick);
+  broadcast_->OnMessage(in.peer, m, in.bytes, in.frame.wire_size, now);
+  return true;
+}
+
+bool Protocol::OnAddressesFrame(const Incoming& in, uint64_t now, const char** why) {
+  AddressList list;
+  if (!ParseAddresses(in.frame, &list, why)) return false;
+  membership_->OnAddresses(in.peer, list, now);
+  return true;
+}
+
+bool Protocol::OnLateOpening(const Incoming& in, uint64_t now, const char** why) {
+  *why = in.frame.type == kTypeHello ? "second hello" : "full frame after the hello";
+  return false;
+}
+
+}  // namespace floodchat

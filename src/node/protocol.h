@@ -1,0 +1,86 @@
+// What a node does with the events of its connections, with no IO: a
+// dispatch table by frame type between the two policies it owns, membership
+// (who to be connected to) and broadcast (what to send where). The binary's
+// Node drives one through its Transport; the simulator drives one per
+// virtual node through its network. Everything either of them knows about
+// the protocol above the transport is here, so the simulator runs the
+// binary's logic and not a copy of it.
+#ifndef FLOODCHAT_NODE_PROTOCOL_H_
+#define FLOODCHAT_NODE_PROTOCOL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "base/diag.h"
+#include "broadcast/broadcast.h"
+#include "broadcast/flood.h"
+#include "links.h"
+#include "membership/membership.h"
+
+namespace floodchat {
+
+struct ProtocolConfig {
+  MembershipConfig membership;
+  FloodConfig flood;
+  size_t max_text = 65536;  // --max-size: a longer message closes its connection
+};
+
+class Protocol : public LinkEvents {
+ public:
+  // `links`, `sink` and `log` outlive this.
+  Protocol(Links* links, MessageSink* sink, const Log* log)
+      : links_(links), sink_(sink), log_(log) {}
+
+  // Makes the policies (the node's ID and seeds are in `config`) and
+  // allocates their tables; false if the memory cannot be had. Before any
+  // other call.
+  bool Init(const ProtocolConfig& config);
+
+  // Local events.
+  void Originate(std::string_view nick, std::string_view text, uint64_t now);
+  void AddTarget(const Endpoint& endpoint, uint64_t now) { membership_->AddTarget(endpoint, now); }
+  // The time passed: both policies' timers.
+  void Tick(uint64_t now);
+  uint64_t NextWake() const;
+  // The node is leaving.
+  void BeginDrain() { membership_->BeginDrain(); }
+
+  // LinkEvents.
+  bool OnAccepted(PeerId peer, uint64_t now) override;
+  void AppendRefusal(Buffer* out, uint64_t now) override;
+  UpVerdict OnPeerUp(PeerId peer, const PeerUp& up, uint64_t now) override;
+  Level OnRefusedFull(PeerId peer, const AddressList& offer, uint64_t now,
+                      std::string* why) override;
+  bool OnFrame(const Incoming& in, uint64_t now, const char** why) override;
+  void OnPeerDown(PeerId peer, const std::string& last_error, uint64_t now) override;
+
+  const Membership& membership() const { return *membership_; }
+  const Broadcast& broadcast() const { return *broadcast_; }
+
+ private:
+  bool OnMessageFrame(const Incoming& in, uint64_t now, const char** why);
+  bool OnAddressesFrame(const Incoming& in, uint64_t now, const char** why);
+  bool OnLateOpening(const Incoming& in, uint64_t now, const char** why);
+
+  // The dispatch table: what each frame type after the hello means. Types
+  // not in it come from a later version and are skipped whole.
+  struct Route {
+    uint8_t type;
+    bool (Protocol::*handle)(const Incoming& in, uint64_t now, const char** why);
+  };
+  static const Route kRoutes[];
+
+  Links* links_;
+  MessageSink* sink_;
+  const Log* log_;
+  size_t max_text_ = 0;
+  std::unique_ptr<Membership> membership_;
+  std::unique_ptr<Flood> flood_;
+  Broadcast* broadcast_ = nullptr;
+};
+
+}  // namespace floodchat
+
+#endif  // FLOODCHAT_NODE_PROTOCOL_H_

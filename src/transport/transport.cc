@@ -1,0 +1,468 @@
+#include "transport/transport.h"
+
+#include "console/format.h"
+#include "crypto/session.h"
+#include "transport/peer.h"
+#include "wire/frame.h"
+
+namespace floodchat {
+
+namespace {
+
+// A drained buffer keeps up to this much memory for the next burst: freeing
+// and refaulting it on every turn of a busy stream costs more than the copy.
+// Larger ones (after a long backlog or a huge frame) are given back.
+constexpr size_t kKeepBufferBytes = 2 * 1024 * 1024;
+// Connections accepted per turn at most, so a storm cannot starve the peers.
+constexpr int kAcceptsPerTurn = 64;
+constexpr uint32_t kSlotBits = 16;
+constexpr uint32_t kSlotMask = (1u << kSlotBits) - 1;
+
+const char* StateName(const Peer& p) {
+  switch (p.state) {
+    case Peer::State::kConnecting: return "connecting";
+    case Peer::State::kHandshake: return "handshake";
+    case Peer::State::kLive:
+      if (p.retiring) return "closing";
+      return p.outbound ? "outbound" : "inbound";
+    case Peer::State::kRefusing: return "refused";
+  }
+  return "?";
+}
+
+}  // namespace
+
+Transport::Transport(const TransportConfig& config, const Identity* identity,
+                     const std::vector<NetworkKey>* keys, LinkEvents* events, const Log* log)
+    : limits_(config.limits),
+      max_peers_(config.max_peers),
+      identity_(identity),
+      keys_(keys),
+      max_frame_(MaxFrameLength(config.max_text)),
+      max_record_(MaxRecordLength(max_frame_)),
+      events_(events),
+      log_(log) {}
+
+Transport::~Transport() { CloseAll(); }
+
+void Transport::CloseAll() {
+  for (auto& p : peers_) net::Close(p->socket);
+  peers_.clear();
+  net::Close(listener_);
+  listener_ = net::kNoSocket;
+}
+
+// ---- the peer table -------------------------------------------------------------
+
+Peer* Transport::Find(PeerId id) const {
+  uint32_t slot = id & kSlotMask;
+  if (slot >= slots_.size()) return nullptr;
+  Peer* p = slots_[slot];
+  return p != nullptr && p->id == id ? p : nullptr;
+}
+
+Peer* Transport::NewPeer() {
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.push_back(nullptr);
+    generations_.push_back(0);
+  }
+  // Never 0, so that no id is kNoPeer.
+  if (++generations_[slot] == 0) generations_[slot] = 1;
+  peers_.push_back(std::make_unique<Peer>());
+  Peer* p = peers_.back().get();
+  p->id = static_cast<PeerId>(generations_[slot]) << kSlotBits | slot;
+  slots_[slot] = p;
+  return p;
+}
+
+void Transport::SetTime(uint64_t now) { now_ = now; }
+
+void Transport::Reap() {
+  size_t kept = 0;
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    Peer* p = peers_[i].get();
+    if (p->closing) {
+      net::Close(p->socket);
+      uint32_t slot = p->id & kSlotMask;
+      slots_[slot] = nullptr;
+      free_slots_.push_back(slot);
+      continue;
+    }
+    if (kept != i) peers_[kept] = std::move(peers_[i]);
+    ++kept;
+  }
+  peers_.resize(kept);
+}
+
+void Transport::ClosePeer(Peer* p, const std::string& why, Level level, uint64_t now) {
+  if (p->closing) return;
+  p->closing = true;
+  if (!why.empty()) {
+    log_->Say(level, "%s: %s", Who(*p).c_str(), why.c_str());
+    if (p->last_error.empty()) p->last_error = why;
+  }
+  if (p->known) events_->OnPeerDown(p->id, p->last_error, now);
+}
+
+std::string Transport::Who(const Peer& p) const {
+  if (p.nick.empty()) return p.label;
+  return p.label + " (" + TerminalSafe(p.nick) + ")";
+}
+
+std::string Transport::Describe(PeerId id) const {
+  const Peer* p = Find(id);
+  return p == nullptr ? std::string("?") : Who(*p);
+}
+
+void Transport::NeighbourNick(PeerId id, std::string_view nick) {
+  Peer* p = Find(id);
+  if (p != nullptr && p->nick != nick) p->nick = std::string(nick);
+}
+
+size_t Transport::LivePeers() const {
+  size_t n = 0;
+  for (const auto& p : peers_)
+    if (p->Sendable()) ++n;
+  return n;
+}
+
+std::vector<PeerRow> Transport::Rows() const {
+  std::vector<PeerRow> rows;
+  for (const auto& p : peers_) {
+    if (p->closing || p->Refused()) continue;
+    rows.push_back(PeerRow{p->label, p->nick, StateName(*p)});
+  }
+  return rows;
+}
+
+// ---- listening and accepting -----------------------------------------------------
+
+bool Transport::Listen(const Endpoint& at, bool explicit_port) {
+  int tries = explicit_port ? 1 : kDefaultPortTries;
+  std::string error;
+  for (int i = 0; i < tries; ++i) {
+    uint32_t port = at.port + static_cast<uint32_t>(i);
+    if (port > 65535) break;
+    std::vector<net::Address> addresses;
+    if (!net::Resolve(at.host, static_cast<uint16_t>(port), true, &addresses, &error)) {
+      log_->Say(Level::kError, "listen on %s: %s", EndpointText(at).c_str(), error.c_str());
+      return false;
+    }
+    bool in_use = false;
+    listener_ = net::Listen(addresses[0], &in_use, &error);
+    if (listener_ != net::kNoSocket) break;
+    if (!in_use || explicit_port) {
+      log_->Say(Level::kError, "listen on %s: %s",
+                EndpointText({at.host, static_cast<uint16_t>(port)}).c_str(), error.c_str());
+      return false;
+    }
+  }
+  if (listener_ == net::kNoSocket) {
+    log_->Say(Level::kError, "listen on %s: ports %u to %u are all in use", at.host.c_str(),
+              at.port, at.port + kDefaultPortTries - 1);
+    return false;
+  }
+  net::Address local;
+  std::string shown = EndpointText(at);
+  if (net::LocalAddress(listener_, &local)) {
+    shown = net::AddressText(local);
+    PeerAddress mine;
+    if (net::ToPeerAddress(local, &mine)) listen_port_ = mine.port;
+  }
+  // Always printed, even with -q: scripts and tests read the port from it.
+  ErrPrintf("floodchat: listening on %s\n", shown.c_str());
+  return true;
+}
+
+void Transport::AcceptAll(uint64_t now) {
+  for (int i = 0; i < kAcceptsPerTurn; ++i) {
+    net::Socket s;
+    net::Address from;
+    std::string error;
+    net::Io r = net::Accept(listener_, &s, &from, &error);
+    if (r == net::Io::kWouldBlock) return;
+    if (r != net::Io::kDone) {
+      // Typically out of file descriptors. The listener stays readable, so
+      // stop polling it for a while rather than spin; say so once a second.
+      accept_resume_ = now + limits_.accept_pause_ms;
+      if (accept_errors_.Note(now)) {
+        accept_errors_.Take(now);
+        log_->Say(Level::kError, "accept: %s; not accepting for %llu ms", error.c_str(),
+                  static_cast<unsigned long long>(limits_.accept_pause_ms));
+      }
+      return;
+    }
+    Peer* p = NewPeer();
+    p->socket = s;
+    p->remote = from;
+    p->label = net::AddressText(from);
+    if (!events_->OnAccepted(p->id, now)) {
+      Refuse(s, from, now);
+      if (p->socket == net::kNoSocket) p->closing = true;  // closed unanswered
+      continue;
+    }
+    p->known = true;
+    OnConnected(p, now);
+  }
+}
+
+// Over --max-peers: instead of a hello, a full frame with addresses to try
+// elsewhere; then the sending side is shut and the connection closed when
+// the other end closes or refuse_linger_ms has passed. Closing at once could
+// turn the unread hello into a reset that loses the full frame. Only a few
+// are handled so at a time; beyond them a connection is closed unanswered.
+void Transport::Refuse(net::Socket s, const net::Address& from, uint64_t now) {
+  ++counters_.refused;
+  Peer* p = peers_.back().get();  // the one just accepted
+  if (refusals_.Note(now)) {
+    refusals_.Take(now);
+    log_->Say(Level::kInfo, "%s: refused: already %zu connections (--max-peers); %llu refused in all",
+              net::AddressText(from).c_str(), max_peers_,
+              static_cast<unsigned long long>(counters_.refused));
+  }
+  size_t refusing = 0;
+  for (const auto& q : peers_)
+    if (q.get() != p && !q->closing && q->Refused()) ++refusing;
+  if (refusing >= limits_.max_refusing) {
+    net::Close(s);
+    p->socket = net::kNoSocket;
+    return;
+  }
+  if (!keys_->empty()) {
+    // Keyed: the addresses are for members only, so the full frame waits for
+    // the key exchange and goes out sealed, in place of the hello
+    // (OpenRecords).
+    p->refuse = true;
+    OnConnected(p, now);
+    return;
+  }
+  events_->AppendRefusal(&p->out, now);
+  EnterRefusing(p, now);
+}
+
+void Transport::EnterRefusing(Peer* p, uint64_t now) {
+  p->state = Peer::State::kRefusing;
+  p->deadline = now + limits_.refuse_linger_ms;
+  p->in.Clear();
+  p->wire_in.Clear();
+}
+
+// ---- dialling ---------------------------------------------------------------------
+
+// Name resolution blocks the loop for as long as the resolver takes; the man
+// page says so. Numeric addresses return at once.
+PeerId Transport::DialHost(const Endpoint& endpoint, std::string* error) {
+  std::vector<net::Address> addresses;
+  if (!net::Resolve(endpoint.host, endpoint.port, false, &addresses, error)) return kNoPeer;
+  return Dial(std::move(addresses), EndpointText(endpoint), PeerAddress());
+}
+
+PeerId Transport::DialAddress(const PeerAddress& address) {
+  net::Address a = net::FromPeerAddress(address);
+  return Dial({a}, net::AddressText(a), address);
+}
+
+PeerId Transport::Dial(std::vector<net::Address> addresses, const std::string& label,
+                       const PeerAddress& address) {
+  Peer* p = NewPeer();
+  p->addresses = std::move(addresses);
+  p->outbound = true;
+  p->known = true;
+  p->label = label;
+  p->address = address;
+  TryNextAddress(p, now_);
+  return p->id;
+}
+
+// Tries the outbound peer's remaining addresses in resolver order until one
+// connects or is in progress. When none is left the attempt has failed; it
+// is closed by CheckTimers, not here, since a policy may be dialling.
+void Transport::TryNextAddress(Peer* p, uint64_t now) {
+  while (p->next_address < p->addresses.size()) {
+    const net::Address& a = p->addresses[p->next_address++];
+    net::Close(p->socket);
+    p->socket = net::kNoSocket;
+    std::string error;
+    net::Io r = net::Connect(a, &p->socket, &error);
+    if (r == net::Io::kDone) {
+      OnConnected(p, now);
+      return;
+    }
+    if (r == net::Io::kWouldBlock) {
+      p->state = Peer::State::kConnecting;
+      p->deadline = now + limits_.connect_ms;
+      return;
+    }
+    p->last_error = error;
+  }
+  if (p->last_error.empty()) p->last_error = "failed";
+  p->doomed = true;
+}
+
+void Transport::OnConnected(Peer* p, uint64_t now) {
+  if (p->outbound) {
+    const net::Address& used = p->addresses[p->next_address - 1];
+    p->label = net::AddressText(used);
+    if (p->address.family == 0) net::ToPeerAddress(used, &p->address);
+  }
+  p->state = Peer::State::kHandshake;
+  p->deadline = now + limits_.handshake_ms;
+  if (!keys_->empty()) {
+    StartSession(p, now);  // the plain hello waits until the session keys exist
+    return;
+  }
+  AppendOwnHello(&p->out);
+  log_->Say(Level::kDebug, "%s: %s, sent hello", p->label.c_str(),
+            p->outbound ? "connected" : "accepted");
+}
+
+void Transport::AppendOwnHello(Buffer* out) const {
+  AppendHello(identity_->node_id, identity_->nick, listen_port_, out);
+}
+
+// ---- the loop's phases ----------------------------------------------------------------
+
+void Transport::FillPoll(std::vector<net::PollEntry>* poll, bool paused, uint64_t now) {
+  now_ = now;
+  listener_polled_ = listener_ != net::kNoSocket && now >= accept_resume_;
+  if (listener_polled_) {
+    net::PollEntry e;
+    e.socket = listener_;
+    e.want_read = true;
+    poll->push_back(e);
+  }
+  polled_.clear();
+  for (auto& p : peers_) {
+    bool connecting = p->state == Peer::State::kConnecting;
+    bool live = p->state == Peer::State::kLive;
+    net::PollEntry e;
+    e.socket = p->socket;
+    // While input is paused, live peers are not read, except those being
+    // closed in order, which must be read to see them close.
+    e.want_read = !connecting && !p->read_done && !p->doomed &&
+                  (!live || !paused || p->write_shut || p->retiring);
+    e.want_write = (connecting && !p->doomed) || p->Queued() != 0;
+    poll->push_back(e);
+    polled_.push_back(p.get());
+  }
+}
+
+void Transport::HandlePoll(const net::PollEntry* entries, uint64_t now) {
+  now_ = now;
+  // Peers before the listener: a connection storm waits for established
+  // peers' input to be handled.
+  const net::PollEntry* peer_entries = entries + (listener_polled_ ? 1 : 0);
+  for (size_t i = 0; i < polled_.size(); ++i) {
+    Peer* p = polled_[i];
+    const net::PollEntry& e = peer_entries[i];
+    if (p->closing || p->doomed) continue;
+    if (p->state == Peer::State::kConnecting) {
+      if (!e.writable) continue;
+      std::string error;
+      net::Io r = net::ConnectResult(p->socket, &error);
+      if (r == net::Io::kDone) {
+        OnConnected(p, now);
+      } else if (r == net::Io::kFailed) {
+        p->last_error = error;
+        TryNextAddress(p, now);
+        if (p->doomed) ClosePeer(p, "", Level::kDebug, now);
+      }
+    } else if (e.readable) {
+      ReadPeer(p, now);
+    }
+  }
+  if (listener_polled_ && entries[0].readable && listener_ != net::kNoSocket) AcceptAll(now);
+}
+
+void Transport::CheckTimers(uint64_t now) {
+  now_ = now;
+  for (auto& p : peers_) {
+    if (p->closing) continue;
+    if (p->doomed) {
+      // Closed here rather than where it failed, which may have been inside
+      // a policy's call (links.h).
+      if (p->state == Peer::State::kConnecting) {
+        ClosePeer(p.get(), "", Level::kDebug, now);  // last_error says why
+      } else {
+        ClosePeer(p.get(), p->last_error, Level::kError, now);  // its queue overflowed
+      }
+      continue;
+    }
+    if (now < p->deadline) continue;
+    if (p->state == Peer::State::kLive) {
+      if (p->retiring) ClosePeer(p.get(), "", Level::kDebug, now);  // it did not close in time
+      continue;
+    }
+    if (p->state == Peer::State::kRefusing) {
+      ClosePeer(p.get(), "", Level::kDebug, now);
+    } else if (p->state == Peer::State::kConnecting) {
+      p->last_error = "timed out";
+      TryNextAddress(p.get(), now);
+      if (p->doomed) ClosePeer(p.get(), "", Level::kDebug, now);
+    } else {
+      ClosePeer(p.get(), "no hello within the handshake timeout; closed", Level::kInfo, now);
+    }
+  }
+}
+
+bool Transport::HoldsInputBack(uint64_t now) const {
+  for (const auto& p : peers_)
+    if (!p->closing && p->backlog.HoldsInputBack(p->Queued(), now, limits_.backlog)) return true;
+  return false;
+}
+
+uint64_t Transport::NextWake(uint64_t now) const {
+  uint64_t wake = UINT64_MAX;
+  for (const auto& p : peers_) {
+    if (p->closing) continue;
+    if (p->doomed) return now;
+    if ((p->state != Peer::State::kLive || p->retiring) && p->deadline < wake) wake = p->deadline;
+    uint64_t backlog = p->backlog.Deadline(limits_.backlog);
+    if (backlog < wake) wake = backlog;
+  }
+  if (accept_resume_ > now && accept_resume_ < wake) wake = accept_resume_;
+  return wake;
+}
+
+// ---- leaving ---------------------------------------------------------------------------
+
+void Transport::BeginDrain() {
+  draining_ = true;
+  net::Close(listener_);
+  listener_ = net::kNoSocket;
+}
+
+// Leaving in order: each live peer's queue is flushed, then its sending side
+// is shut so it reads everything and closes; the node exits when every peer
+// has closed (or its time is up: the node's drain deadline).
+bool Transport::DrainStep(bool keep_connecting, uint64_t now) {
+  bool open = false;
+  for (auto& p : peers_) {
+    if (p->closing) continue;
+    if (p->state != Peer::State::kLive) {
+      if (!keep_connecting) {
+        ClosePeer(p.get(), "", Level::kDebug, now);  // nothing to deliver
+        continue;
+      }
+    } else if (!keep_connecting && p->Queued() == 0 && !p->write_shut) {
+      net::ShutdownWrite(p->socket);
+      p->write_shut = true;
+    }
+    open = true;
+  }
+  return !open;
+}
+
+void Transport::ReportUnsent() const {
+  for (const auto& p : peers_) {
+    if (!p->closing && p->Queued() != 0)
+      log_->Say(Level::kError, "%s: %zu bytes not sent before exit", Who(*p).c_str(), p->Queued());
+  }
+}
+
+}  // namespace floodchat

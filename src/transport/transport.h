@@ -1,0 +1,168 @@
+// The transport: a node's connections. It listens, accepts, dials, runs the
+// hello and (keyed mode) the key exchange and records, queues frames per peer
+// with backpressure, writes them when sockets are writable, and closes and
+// reaps connections. It is the only part besides the platform layer that
+// knows sockets. The policies reach it as Links; it tells them what happens
+// through LinkEvents (links.h).
+//
+// The loop (node.h) drives it in phases each turn: Reap, FillPoll, Poll,
+// HandlePoll, Flush, CheckTimers. Connections are closed in those phases,
+// never inside a Links call, and reaped at the start of the next turn, so no
+// pointer or index goes stale while a turn dispatches.
+#ifndef FLOODCHAT_TRANSPORT_TRANSPORT_H_
+#define FLOODCHAT_TRANSPORT_TRANSPORT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/diag.h"
+#include "base/throttle.h"
+#include "crypto/keys.h"
+#include "limits.h"
+#include "links.h"
+#include "net/net.h"
+#include "options.h"
+#include "status.h"
+
+namespace floodchat {
+
+struct Peer;
+
+// Who this node is, as its hellos say: owned by the node, read by the
+// transport whenever it sends a hello (a /nick applies to later ones).
+struct Identity {
+  uint64_t node_id = 0;
+  std::string nick;
+};
+
+struct TransportConfig {
+  Limits limits;
+  size_t max_text = 65536;  // --max-size: frames are bounded by it
+  size_t max_peers = 32;    // --max-peers, for the refusal's diagnostic
+};
+
+struct TransportCounters {
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
+  uint64_t refused = 0;      // inbound connections refused over --max-peers
+  uint64_t auth_failed = 0;  // keyed: peers with another key, no key, or a bad record
+};
+
+class Transport : public Links {
+ public:
+  // `identity`, `keys` (empty: an open network), `events` and `log` outlive
+  // the transport.
+  Transport(const TransportConfig& config, const Identity* identity,
+            const std::vector<NetworkKey>* keys, LinkEvents* events, const Log* log);
+  ~Transport() override;
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  // Listens on `at`; with `explicit_port` false a busy port moves on to the
+  // next of kDefaultPortTries. Prints the "listening on" line.
+  bool Listen(const Endpoint& at, bool explicit_port);
+
+  // ---- Links
+  PeerId DialHost(const Endpoint& endpoint, std::string* error) override;
+  PeerId DialAddress(const PeerAddress& address) override;
+  void Send(PeerId peer, const uint8_t* frames, size_t size) override;
+  void Retire(PeerId peer) override;
+  std::string Describe(PeerId peer) const override;
+  void NeighbourNick(PeerId peer, std::string_view nick) override;
+
+  // ---- the loop's phases
+  // The time the Links calls that follow take as now (each phase below sets
+  // it too).
+  void SetTime(uint64_t now);
+  // Frees what was closed last turn.
+  void Reap();
+  // Appends the listener's and every connection's poll entries. With
+  // `paused` (some queue holds input back) live peers are not read.
+  void FillPoll(std::vector<net::PollEntry>* poll, bool paused, uint64_t now);
+  // Handles the results of those entries, `entries` pointing at the first.
+  void HandlePoll(const net::PollEntry* entries, uint64_t now);
+  // Seals and sends what is queued; shuts and closes ending connections.
+  void Flush(uint64_t now);
+  // Connect, handshake and closing deadlines; connections doomed this turn.
+  void CheckTimers(uint64_t now);
+  // Some peer's queue holds input back (base/backlog.h).
+  bool HoldsInputBack(uint64_t now) const;
+  // The earliest deadline of the above, UINT64_MAX if none.
+  uint64_t NextWake(uint64_t now) const;
+
+  // Leaving: stops listening; from now on live peers' input is read only to
+  // see them close.
+  void BeginDrain();
+  // One step of leaving in order: a live peer whose queue is out is shut for
+  // sending, and with `keep_connecting` false the others are closed. True
+  // when no connection is left open.
+  bool DrainStep(bool keep_connecting, uint64_t now);
+  // At exit: says which peers still had bytes queued.
+  void ReportUnsent() const;
+  void CloseAll();
+
+  // ---- views
+  size_t LivePeers() const;
+  std::vector<PeerRow> Rows() const;
+  const TransportCounters& counters() const { return counters_; }
+  uint16_t listen_port() const { return listen_port_; }
+
+ private:
+  Peer* Find(PeerId id) const;
+  Peer* NewPeer();
+  PeerId Dial(std::vector<net::Address> addresses, const std::string& label,
+              const PeerAddress& address);
+  void TryNextAddress(Peer* p, uint64_t now);
+  void OnConnected(Peer* p, uint64_t now);
+  void AcceptAll(uint64_t now);
+  void Refuse(net::Socket s, const net::Address& from, uint64_t now);
+  void ClosePeer(Peer* p, const std::string& why, Level level, uint64_t now);
+  void EnterRefusing(Peer* p, uint64_t now);
+  void ReadPeer(Peer* p, uint64_t now);
+  void ProcessFrames(Peer* p, uint64_t now);
+  bool ProcessOpening(Peer* p, const Frame& f, uint64_t now);
+  void FlushPeer(Peer* p, uint64_t now);
+  void AppendOwnHello(Buffer* out) const;
+  std::string Who(const Peer& p) const;
+  // Keyed mode (transport_keyed.cc).
+  bool StartSession(Peer* p, uint64_t now);
+  bool OpenRecords(Peer* p, uint64_t now);
+  void AuthFailed(Peer* p, const char* why, uint64_t now);
+  bool SealQueued(Peer* p, uint64_t now);
+
+  Limits limits_;
+  size_t max_peers_;
+  const Identity* identity_;
+  const std::vector<NetworkKey>* keys_;
+  size_t max_frame_;
+  size_t max_record_;
+  LinkEvents* events_;
+  const Log* log_;
+
+  net::Socket listener_ = net::kNoSocket;
+  uint16_t listen_port_ = 0;     // told to peers in the hello; 0 when not listening
+  uint64_t accept_resume_ = 0;   // accept() failed: poll the listener again then
+  ReportThrottle accept_errors_;
+  ReportThrottle refusals_;
+  ReportThrottle auth_failures_;
+
+  std::vector<std::unique_ptr<Peer>> peers_;  // in the order they were made
+  // PeerId -> Peer: the low 16 bits of an id are its slot here, the high
+  // bits count the slot's uses, so a stale id finds nothing.
+  std::vector<Peer*> slots_;
+  std::vector<uint16_t> generations_;
+  std::vector<uint32_t> free_slots_;
+  std::vector<Peer*> polled_;  // the peer of each poll entry after the listener's
+  bool listener_polled_ = false;
+  std::vector<uint8_t> read_buffer_;
+  bool draining_ = false;
+  uint64_t now_ = 0;
+  TransportCounters counters_;
+};
+
+}  // namespace floodchat
+
+#endif  // FLOODCHAT_TRANSPORT_TRANSPORT_H_
