@@ -59,9 +59,9 @@ SRCS  = src/base/buffer.cc src/base/diag.cc \
 MAIN  = src/main.cc
 # The primitives alone, for the crypto benchmark.
 CRYPTO_SRCS = $(filter src/crypto/%,$(filter-out %/keys.cc %/session.cc,$(SRCS)))
-TESTS = tests/buffer_test.cc tests/command_test.cc tests/crypto_test.cc tests/dedup_test.cc \
-        tests/format_test.cc tests/frame_test.cc tests/lines_test.cc tests/mesh_test.cc \
-        tests/options_test.cc tests/relay_test.cc tests/session_test.cc \
+TESTS = tests/address_book_test.cc tests/base_test.cc tests/buffer_test.cc tests/command_test.cc tests/crypto_test.cc tests/dedup_test.cc \
+        tests/console_test.cc tests/flood_test.cc tests/format_test.cc tests/frame_test.cc tests/lines_test.cc \
+        tests/membership_test.cc tests/options_test.cc tests/protocol_test.cc tests/relay_test.cc tests/session_test.cc \
         tests/attack_e2e_test.cc tests/e2e_test.cc tests/mesh_e2e_test.cc \
         tests/overload_e2e_test.cc tests/cross_e2e_test.cc tests/keyed_e2e_test.cc \
         tests/harness.cc tests/json.cc
@@ -95,17 +95,19 @@ $(BUILD)/libc: FORCE
 	@[ "$$(cat $@ 2>/dev/null)" = "$(LIBC)" ] || echo $(LIBC) > $@
 FORCE:
 
+# Objects depend on the headers they include (-MMD writes the list) and on
+# this file, whose flags they were built with.
 DEPFLAGS = -MMD -MP
 
-$(REL_DIR)/%.o: %.cc
+$(REL_DIR)/%.o: %.cc Makefile
 	@mkdir -p $(dir $@)
 	$(CXX) $(REL_FLAGS) $(LIBC_FLAGS) $(DEPFLAGS) -Isrc -c -o $@ $<
 
-$(BUILD)/test/src/%.o: src/%.cc
+$(BUILD)/test/src/%.o: src/%.cc Makefile
 	@mkdir -p $(dir $@)
 	$(CXX) $(TEST_FLAGS) $(DEPFLAGS) -Isrc -c -o $@ $<
 
-$(BUILD)/test/tests/%.o: tests/%.cc
+$(BUILD)/test/tests/%.o: tests/%.cc Makefile
 	@mkdir -p $(dir $@)
 	$(CXX) $(TEST_FLAGS) $(DEPFLAGS) -Isrc -DFLOODCHAT_DEFAULT_BIN='"$(CURDIR)/floodchat"' \
 	  -DFLOODCHAT_SOURCE_DIR='"$(CURDIR)"' -c -o $@ $<
@@ -158,15 +160,20 @@ $(BUILD)/crypto_bench: bench/crypto_bench.cc $(CRYPTO_SRCS) src/crypto/*.h src/b
 # built with ASan and UBSan. The nodes the tests start write any report to
 # $(SAN_DIR)/logs; a report from any process fails the target.
 SAN_DIR   = $(BUILD)/sanitize
+# UBSan's vptr check is left out: it tests that an object's vtable pointer is
+# readable with a pipe, so in a process out of file descriptors (which the
+# attack tests cause on purpose) every virtual call is reported as one on an
+# object "with invalid vptr" (seen with GCC 12; a ten-line program that opens
+# /dev/null until EMFILE shows it). ASan still checks every access.
 SAN_FLAGS = $(CXXSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-            -fno-sanitize-recover=undefined
+            -fno-sanitize=vptr -fno-sanitize-recover=undefined
 SAN_OBJS  = $(SRCS:%.cc=$(SAN_DIR)/%.o)
 
-$(SAN_DIR)/src/%.o: src/%.cc
+$(SAN_DIR)/src/%.o: src/%.cc Makefile
 	@mkdir -p $(dir $@)
 	$(CXX) $(SAN_FLAGS) $(DEPFLAGS) -Isrc -c -o $@ $<
 
-$(SAN_DIR)/tests/%.o: tests/%.cc
+$(SAN_DIR)/tests/%.o: tests/%.cc Makefile
 	@mkdir -p $(dir $@)
 	$(CXX) $(SAN_FLAGS) $(DEPFLAGS) -Isrc -DFLOODCHAT_DEFAULT_BIN='"$(CURDIR)/$(SAN_DIR)/floodchat"' \
 	  -DFLOODCHAT_SOURCE_DIR='"$(CURDIR)"' -c -o $@ $<
@@ -197,7 +204,7 @@ FUZZ_FLAGS    = $(CXXSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-saniti
 FUZZ_TARGETS  = frame hello lines command format keyhello record
 FUZZ_OBJS     = $(SRCS:%.cc=$(BUILD)/fuzz/%.o)
 
-$(BUILD)/fuzz/src/%.o: src/%.cc
+$(BUILD)/fuzz/src/%.o: src/%.cc Makefile
 	@mkdir -p $(dir $@)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) $(DEPFLAGS) -Isrc -c -o $@ $<
 
@@ -245,7 +252,7 @@ floodchat.exe: $(WIN_OBJS)
 	$(WIN_CXX) $(WIN_FLAGS) -o $@ $(WIN_OBJS) $(WIN_LINK)
 	@echo "floodchat.exe: $$(wc -c < $@) bytes"
 
-$(BUILD)/win/%.o: %.cc
+$(BUILD)/win/%.o: %.cc Makefile
 	@mkdir -p $(dir $@)
 	$(WIN_CXX) $(WIN_FLAGS) $(DEPFLAGS) -Isrc -c -o $@ $<
 

@@ -26,20 +26,21 @@ class Backlog {
   // `soft` and ends when it is back under.
   void Track(size_t queued, uint64_t now, const BacklogLimits& limits) {
     if (queued <= limits.soft) {
-      since_ = 0;
-    } else if (since_ == 0) {
-      since_ = now | 1;  // never 0 while over
+      active_ = false;
+    } else if (!active_) {
+      active_ = true;
+      since_ = now;
     }
   }
   // The reader took some of the queue at `now`.
   void Progress(uint64_t now) { progress_at_ = now; }
 
-  bool active() const { return since_ != 0; }
+  bool active() const { return active_; }
   // When the backlog stops holding input back: stall_ms after it began, or
   // stopped_ms after the reader last took anything (or the backlog began).
   // UINT64_MAX when there is no backlog.
   uint64_t Deadline(const BacklogLimits& limits) const {
-    if (since_ == 0) return UINT64_MAX;
+    if (!active_) return UINT64_MAX;
     uint64_t stalled = since_ + limits.stall_ms;
     uint64_t stopped = (progress_at_ > since_ ? progress_at_ : since_) + limits.stopped_ms;
     return stalled < stopped ? stalled : stopped;
@@ -47,9 +48,17 @@ class Backlog {
   bool HoldsInputBack(size_t queued, uint64_t now, const BacklogLimits& limits) const {
     return queued > limits.soft && now < Deadline(limits);
   }
+  // When the loop must wake for this backlog: its deadline while that is
+  // still ahead, else never (a backlog that stopped holding input back
+  // changes nothing more by itself; waking for it would spin).
+  uint64_t WakeAt(uint64_t now, const BacklogLimits& limits) const {
+    uint64_t d = Deadline(limits);
+    return d > now ? d : UINT64_MAX;
+  }
 
  private:
-  uint64_t since_ = 0;        // when the queue went over soft; 0 if it is not
+  bool active_ = false;       // the queue is over soft...
+  uint64_t since_ = 0;        // ...since this time
   uint64_t progress_at_ = 0;  // the last time the reader took anything
 };
 

@@ -154,9 +154,9 @@ void Console::Tick(uint64_t now) {
             static_cast<unsigned long long>(n), static_cast<unsigned long long>(dropped_));
 }
 
-uint64_t Console::NextWake() const {
+uint64_t Console::NextWake(uint64_t now) const {
   uint64_t wake = drop_reports_.Deadline();
-  uint64_t backlog = backlog_.Deadline(config_.backlog);
+  uint64_t backlog = backlog_.WakeAt(now, config_.backlog);
   return backlog < wake ? backlog : wake;
 }
 

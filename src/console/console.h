@@ -78,7 +78,7 @@ class Console : public MessageSink {
   bool HoldsInputBack(uint64_t now) const;
   // Reports dropped lines, at most once a second.
   void Tick(uint64_t now);
-  uint64_t NextWake() const;
+  uint64_t NextWake(uint64_t now) const;
   uint64_t dropped() const { return dropped_; }
   const Buffer& queued() const { return out_; }
 

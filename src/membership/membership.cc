@@ -164,7 +164,8 @@ void Membership::OnAddresses(PeerId peer, const AddressList& list, uint64_t now)
   }
   // A request is answered, but not more often than kAnswerMs per peer, so a
   // peer cannot turn one node into a stream of samples.
-  if ((list.flags & kAddressesAsk) != 0 && now >= l->answered_at + kAnswerMs) {
+  if ((list.flags & kAddressesAsk) != 0 && (!l->answered || now >= l->answered_at + kAnswerMs)) {
+    l->answered = true;
     l->answered_at = now;
     SendAddresses(*l, 0, now);
   }

@@ -111,7 +111,8 @@ class Membership {
     bool in_book = false;    // counted as a connection of `address` in the book
     bool detached = false;   // the book and targets no longer count it
     End end = End::kNormal;
-    uint64_t answered_at = 0;  // when its last request for addresses was answered
+    bool answered = false;     // a request for addresses was answered...
+    uint64_t answered_at = 0;  // ...at this time, the last time
   };
 
   Link* Find(PeerId peer);

@@ -176,7 +176,7 @@ bool Node::InputPaused() const {
 
 int Node::PollTimeout() const {
   uint64_t wake = now_ + 1000;
-  for (uint64_t w : {protocol_.NextWake(), transport_.NextWake(now_), console_.NextWake()})
+  for (uint64_t w : {protocol_.NextWake(), transport_.NextWake(now_), console_.NextWake(now_)})
     if (w < wake) wake = w;
   if (draining_ && drain_deadline_ < wake) wake = drain_deadline_;
   return wake <= now_ ? 0 : static_cast<int>(wake - now_);

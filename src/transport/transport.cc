@@ -422,7 +422,7 @@ uint64_t Transport::NextWake(uint64_t now) const {
     if (p->closing) continue;
     if (p->doomed) return now;
     if ((p->state != Peer::State::kLive || p->retiring) && p->deadline < wake) wake = p->deadline;
-    uint64_t backlog = p->backlog.Deadline(limits_.backlog);
+    uint64_t backlog = p->backlog.WakeAt(now, limits_.backlog);
     if (backlog < wake) wake = backlog;
   }
   if (accept_resume_ > now && accept_resume_ < wake) wake = accept_resume_;
