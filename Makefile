@@ -57,26 +57,29 @@ SRCS  = src/base/buffer.cc src/base/diag.cc \
         src/node/node.cc src/node/protocol.cc \
         src/limits.cc src/options.cc src/runtime_min.cc
 MAIN  = src/main.cc
+# The simulator: the node's policies (from SRCS) over a virtual network.
+SIM_SRCS = src/sim/network.cc src/sim/scenario.cc
+SIM_MAIN = src/sim/sim_main.cc
 # The primitives alone, for the crypto benchmark.
 CRYPTO_SRCS = $(filter src/crypto/%,$(filter-out %/keys.cc %/session.cc,$(SRCS)))
 TESTS = tests/address_book_test.cc tests/base_test.cc tests/buffer_test.cc tests/command_test.cc tests/crypto_test.cc tests/dedup_test.cc \
         tests/console_test.cc tests/flood_test.cc tests/format_test.cc tests/frame_test.cc tests/lines_test.cc \
-        tests/membership_test.cc tests/options_test.cc tests/protocol_test.cc tests/relay_test.cc tests/session_test.cc \
+        tests/membership_test.cc tests/options_test.cc tests/protocol_test.cc tests/relay_test.cc tests/session_test.cc tests/sim_test.cc \
         tests/attack_e2e_test.cc tests/e2e_test.cc tests/mesh_e2e_test.cc \
-        tests/overload_e2e_test.cc tests/cross_e2e_test.cc tests/keyed_e2e_test.cc \
+        tests/overload_e2e_test.cc tests/cross_e2e_test.cc tests/keyed_e2e_test.cc tests/fidelity_e2e_test.cc \
         tests/harness.cc tests/json.cc
 # The test suites that start real processes; the rest are unit tests.
-E2E_SUITES = Attack Cross EndToEnd Keyed Mesh Overload
+E2E_SUITES = Attack Cross EndToEnd Fidelity Keyed Mesh Overload
 empty :=
 space := $(empty) $(empty)
 E2E_FILTER = $(subst $(space),:,$(E2E_SUITES:%=%.*))
 
 REL_DIR   = $(BUILD)/rel-$(LIBC)
 REL_OBJS  = $(SRCS:%.cc=$(REL_DIR)/%.o) $(MAIN:%.cc=$(REL_DIR)/%.o)
-LIB_OBJS  = $(SRCS:%.cc=$(BUILD)/test/%.o)
+LIB_OBJS  = $(SRCS:%.cc=$(BUILD)/test/%.o) $(SIM_SRCS:%.cc=$(BUILD)/test/%.o)
 TEST_OBJS = $(TESTS:%.cc=$(BUILD)/test/%.o)
 
-.PHONY: all test unit e2e lint install uninstall clean bench bench-crypto fuzz fuzz-build sanitize FORCE windows aarch64 armhf
+.PHONY: all sim test unit e2e lint install uninstall clean bench bench-crypto fuzz fuzz-build sanitize FORCE windows aarch64 armhf
 
 # The binary's name: cross builds (below) set it.
 OUT ?= floodchat
@@ -86,6 +89,12 @@ all: $(OUT)
 $(OUT): $(REL_OBJS) $(BUILD)/libc
 	$(LIBC_LINK) -o $@ $(REL_OBJS) $(REL_LINK)
 	@echo "$@: $(LIBC), $$(wc -c < $@) bytes"
+
+# The simulator, optimised as the tests are.
+sim: $(BUILD)/floodchat-sim
+
+$(BUILD)/floodchat-sim: $(LIB_OBJS) $(SIM_MAIN:%.cc=$(BUILD)/test/%.o)
+	$(CXX) $(TEST_FLAGS) -o $@ $^
 
 # Names the C library ./floodchat was last linked with, and changes (so that
 # it is linked again) only when LIBC does. Objects live in a directory per C
@@ -168,6 +177,7 @@ SAN_DIR   = $(BUILD)/sanitize
 SAN_FLAGS = $(CXXSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
             -fno-sanitize=vptr -fno-sanitize-recover=undefined
 SAN_OBJS  = $(SRCS:%.cc=$(SAN_DIR)/%.o)
+SAN_SIM_OBJS = $(SIM_SRCS:%.cc=$(SAN_DIR)/%.o)
 
 $(SAN_DIR)/src/%.o: src/%.cc Makefile
 	@mkdir -p $(dir $@)
@@ -181,7 +191,7 @@ $(SAN_DIR)/tests/%.o: tests/%.cc Makefile
 $(SAN_DIR)/floodchat: $(SAN_OBJS) $(MAIN:%.cc=$(SAN_DIR)/%.o)
 	$(CXX) $(SAN_FLAGS) -o $@ $^
 
-$(SAN_DIR)/floodchat_tests: $(SAN_OBJS) $(TESTS:%.cc=$(SAN_DIR)/%.o)
+$(SAN_DIR)/floodchat_tests: $(SAN_OBJS) $(SAN_SIM_OBJS) $(TESTS:%.cc=$(SAN_DIR)/%.o)
 	$(CXX) $(SAN_FLAGS) -o $@ $^ $(GTEST_LIBS)
 
 sanitize: $(SAN_DIR)/floodchat $(SAN_DIR)/floodchat_tests

@@ -77,15 +77,18 @@ bool Protocol::OnMessageFrame(const Incoming& in, uint64_t now, const char** why
   // The seen-table lookup is the one cache miss per message; when the next
   // frame is already here, start its lookup's load now so that it overlaps
   // this one.
-  if (in.rest_size >= kFrameHeaderBytes + kMessageIdBytes && in.rest[kLengthBytes] == kTypeMessage) {
-    MessageId next;
-    memcpy(next.bytes, in.rest + kFrameHeaderBytes, kMessageIdBytes);
-    broadcast_->Prefetch(next);
-  }
+  Prefetch(in.rest, in.rest_size);
   // A neighbour's own message carries its nick as it is now (/nick).
   if (m.hops == 1 && GetU64(m.id.bytes) == in.node_id) links_->NeighbourNick(in.peer, m.nick);
   broadcast_->OnMessage(in.peer, m, in.bytes, in.frame.wire_size, now);
   return true;
+}
+
+void Protocol::Prefetch(const uint8_t* bytes, size_t size) const {
+  if (size < kFrameHeaderBytes + kMessageIdBytes || bytes[kLengthBytes] != kTypeMessage) return;
+  MessageId id;
+  memcpy(id.bytes, bytes + kFrameHeaderBytes, kMessageIdBytes);
+  broadcast_->Prefetch(id);
 }
 
 bool Protocol::OnAddressesFrame(const Incoming& in, uint64_t now, const char** why) {

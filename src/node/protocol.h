@@ -47,6 +47,10 @@ class Protocol : public LinkEvents {
   // The node is leaving.
   void BeginDrain() { membership_->BeginDrain(); }
 
+  // A hint: the message frame at the start of `bytes` (if whole and a
+  // message) will be offered soon; start loading what its lookup reads.
+  void Prefetch(const uint8_t* bytes, size_t size) const;
+
   // LinkEvents.
   bool OnAccepted(PeerId peer, uint64_t now) override;
   void AppendRefusal(Buffer* out, uint64_t now) override;

@@ -1,0 +1,643 @@
+#include "sim/network.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace floodchat {
+namespace sim {
+
+namespace {
+
+constexpr uint32_t kNone = UINT32_MAX;
+constexpr uint64_t kDialTimeoutMs = kDefaultHandshakeTimeout * 1000;
+
+uint64_t Mix(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// "message 123": the index is what the tally reads back.
+bool MessageIndex(std::string_view text, uint32_t* index) {
+  static const char kPrefix[] = "message ";
+  if (text.size() < sizeof kPrefix - 1 || text.compare(0, sizeof kPrefix - 1, kPrefix) != 0)
+    return false;
+  uint32_t v = 0;
+  size_t i = sizeof kPrefix - 1;
+  if (i == text.size() || text[i] < '0' || text[i] > '9') return false;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) v = v * 10 + (text[i] - '0');
+  *index = v;
+  return true;
+}
+
+}  // namespace
+
+enum class SimNetwork::Ev : uint8_t {
+  kStart, kRestart, kKill, kCut, kRestore, kSend, kTimer,
+  kSyn, kSynAck, kRefused, kTimedOut, kData, kFin,
+};
+
+// One end of a connection.
+struct SimNetwork::Side {
+  enum State : uint8_t { kConnecting, kHandshake, kLive, kRefusing, kClosed };
+  uint32_t node = 0;
+  uint32_t incarnation = 0;  // of its node, when it was made
+  uint32_t other = kNone;    // the other end; kNone when the dial found no node
+  uint32_t latency = 1;
+  State state = kConnecting;
+  bool outbound = false;
+  bool known = false;     // its node's policies know it
+  bool retiring = false;
+  bool fin_sent = false;  // this end has closed its sending side
+  uint64_t peer_node_id = 0;  // from the other end's hello
+  PeerAddress address;    // outbound: the address dialled
+};
+
+// A virtual node: the policies, and the Links they act through.
+class SimNetwork::Node : public Links, public MessageSink {
+ public:
+  Node(SimNetwork* net, uint32_t index) : net_(net), index_(index) {
+    nick_ = "n" + std::to_string(index);
+  }
+
+  PeerId DialHost(const Endpoint& endpoint, std::string* error) override {
+    unsigned a, b, c, d;
+    char end;
+    PeerAddress to;
+    if (sscanf(endpoint.host.c_str(), "%u.%u.%u.%u%c", &a, &b, &c, &d, &end) != 4 || a > 255 ||
+        b > 255 || c > 255 || d > 255) {
+      *error = "Name or service not known";
+      return kNoPeer;
+    }
+    to.family = 4;
+    to.ip[0] = static_cast<uint8_t>(a);
+    to.ip[1] = static_cast<uint8_t>(b);
+    to.ip[2] = static_cast<uint8_t>(c);
+    to.ip[3] = static_cast<uint8_t>(d);
+    to.port = endpoint.port;
+    return net_->Dial(index_, to);
+  }
+  PeerId DialAddress(const PeerAddress& address) override { return net_->Dial(index_, address); }
+  void Send(PeerId peer, const uint8_t* frames, size_t size) override {
+    uint32_t s = peer - 1;
+    if (s >= net_->sides_.size()) return;
+    const Side& side = net_->sides_[s];
+    if (side.node != index_ || side.incarnation != incarnation || side.state != Side::kLive ||
+        side.retiring)
+      return;
+    net_->CountFrames(frames, size);
+    net_->SendBytes(s, frames, size);
+  }
+  void Retire(PeerId peer) override {
+    uint32_t s = peer - 1;
+    if (s >= net_->sides_.size()) return;
+    Side& side = net_->sides_[s];
+    if (side.node != index_ || side.state == Side::kClosed || side.retiring) return;
+    side.retiring = true;
+    // Nothing waits in a queue here: its sending side is shut at once.
+    side.fin_sent = true;
+    if (side.other != kNone) net_->Schedule(net_->now_ + side.latency, Event{Ev::kFin, side.other});
+  }
+  std::string Describe(PeerId peer) const override {
+    uint32_t s = peer - 1;
+    if (s >= net_->sides_.size()) return "?";
+    const Side& side = net_->sides_[s];
+    PeerAddress a = side.outbound || side.other == kNone ? side.address
+                                                         : AddressOf(net_->sides_[side.other].node);
+    char text[32];
+    snprintf(text, sizeof text, "%u.%u.%u.%u:%u", a.ip[0], a.ip[1], a.ip[2], a.ip[3], a.port);
+    return text;
+  }
+  void NeighbourNick(PeerId peer, std::string_view nick) override {}
+  void Deliver(const Message& message, uint64_t now) override { net_->Delivered(index_, message); }
+
+  const std::string& nick() const { return nick_; }
+
+  uint32_t incarnation = 0;
+  bool alive = false;
+  uint64_t alive_since = 0;
+  uint64_t node_id = 0;
+  uint64_t wake_at = UINT64_MAX;
+  std::vector<uint32_t> targets;
+  std::vector<uint32_t> open;  // its sides that are not closed
+  Log log{-1};
+  std::unique_ptr<Protocol> protocol;
+
+ private:
+  SimNetwork* net_;
+  uint32_t index_;
+  std::string nick_;
+};
+
+// ---- set-up and results -------------------------------------------------------------
+
+SimNetwork::SimNetwork(const SimConfig& config) : config_(config), rng_(config.seed) {
+  window_ = 64;
+  while (window_ < config.latency_hi_ms + 2) window_ *= 2;
+  ring_.resize(window_);
+  nodes_.reserve(config.nodes);
+  for (uint32_t i = 0; i < config.nodes; ++i) nodes_.push_back(std::make_unique<Node>(this, i));
+}
+
+SimNetwork::~SimNetwork() = default;
+
+PeerAddress SimNetwork::AddressOf(uint32_t node) {
+  PeerAddress a;
+  a.family = 4;
+  uint32_t n = node + 1;
+  a.ip[0] = 10;
+  a.ip[1] = static_cast<uint8_t>(n >> 16);
+  a.ip[2] = static_cast<uint8_t>(n >> 8);
+  a.ip[3] = static_cast<uint8_t>(n);
+  a.port = kPort;
+  return a;
+}
+
+bool SimNetwork::NodeOf(const PeerAddress& a, uint32_t* node) {
+  if (a.family != 4 || a.ip[0] != 10 || a.port != kPort) return false;
+  uint32_t n = static_cast<uint32_t>(a.ip[1]) << 16 | static_cast<uint32_t>(a.ip[2]) << 8 | a.ip[3];
+  if (n == 0) return false;
+  *node = n - 1;
+  return true;
+}
+
+bool SimNetwork::Alive(uint32_t node) const { return nodes_[node]->alive; }
+uint64_t SimNetwork::AliveSince(uint32_t node) const { return nodes_[node]->alive_since; }
+
+std::vector<uint32_t> SimNetwork::Degrees() const {
+  std::vector<uint32_t> d(nodes_.size(), 0);
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    for (uint32_t s : nodes_[i]->open) {
+      const Side& x = sides_[s];
+      if (x.state == Side::kLive && !x.retiring) ++d[i];
+    }
+  }
+  return d;
+}
+
+uint64_t SimNetwork::Missed() const {
+  uint64_t missed = 0;
+  for (const MessageRecord& m : messages_) {
+    if (m.sent_at == 0) continue;
+    for (uint32_t v = 0; v < nodes_.size(); ++v) {
+      if (v == m.sender || !nodes_[v]->alive || nodes_[v]->alive_since > m.sent_at) continue;
+      if ((m.delivered[v / 64] >> (v % 64) & 1) == 0) ++missed;
+    }
+  }
+  return missed;
+}
+
+uint32_t SimNetwork::Latency(uint32_t a, uint32_t b) const {
+  uint64_t lo = a < b ? a : b, hi = a < b ? b : a;
+  uint64_t h = Mix(Mix(lo * 0x100000001b3ULL + hi) ^ config_.seed);
+  return config_.latency_lo_ms +
+         static_cast<uint32_t>(h % (config_.latency_hi_ms - config_.latency_lo_ms + 1));
+}
+
+bool SimNetwork::IsCut(uint32_t a, uint32_t b) const {
+  return cuts_.count(a < b ? std::make_pair(a, b) : std::make_pair(b, a)) != 0;
+}
+
+// ---- scheduling -------------------------------------------------------------------------
+
+void SimNetwork::Schedule(uint64_t at, const Event& e) {
+  if (at < now_) at = now_;
+  if (at < now_ + window_) {
+    ring_[at % window_].events.push_back(e);
+    ++in_ring_;
+  } else {
+    later_.push(Later{at, seq_++, e});
+  }
+}
+
+void SimNetwork::Start(uint32_t node, uint64_t at, std::vector<uint32_t> targets) {
+  nodes_[node]->targets = std::move(targets);
+  Schedule(at, Event{Ev::kStart, node});
+}
+void SimNetwork::Kill(uint32_t node, uint64_t at) { Schedule(at, Event{Ev::kKill, node}); }
+void SimNetwork::Restart(uint32_t node, uint64_t at) { Schedule(at, Event{Ev::kRestart, node}); }
+void SimNetwork::Cut(uint32_t a, uint32_t b, uint64_t at) { Schedule(at, Event{Ev::kCut, a, b}); }
+void SimNetwork::Restore(uint32_t a, uint32_t b, uint64_t at) {
+  Schedule(at, Event{Ev::kRestore, a, b});
+}
+void SimNetwork::Send(uint32_t node, uint32_t index, uint64_t at) {
+  if (messages_.size() <= index) messages_.resize(index + 1);
+  Schedule(at, Event{Ev::kSend, node, index});
+}
+
+void SimNetwork::RunUntil(uint64_t end) {
+  while (now_ <= end) {
+    Bucket& b = ring_[now_ % window_];
+    // By index: handling an event may schedule more in this millisecond.
+    for (size_t i = 0; i < b.events.size(); ++i) {
+      Event e = b.events[i];
+      ++totals_.events;
+      Handle(e, &b);
+    }
+    in_ring_ -= b.events.size();
+    b.events.clear();
+    b.bytes.clear();
+    if (b.bytes.capacity() > (size_t{1} << 20)) std::vector<uint8_t>().swap(b.bytes);
+    if (b.events.capacity() > (size_t{1} << 16)) std::vector<Event>().swap(b.events);
+    if (now_ == end) break;
+    ++now_;
+    if (in_ring_ == 0) {
+      // Nothing within the window: jump to the next event, or to the end.
+      uint64_t next = later_.empty() ? end : later_.top().time;
+      if (next > now_) now_ = next < end ? next : end;
+    }
+    while (!later_.empty() && later_.top().time < now_ + window_) {
+      const Later& l = later_.top();
+      ring_[l.time % window_].events.push_back(l.event);
+      ++in_ring_;
+      later_.pop();
+    }
+  }
+}
+
+void SimNetwork::Reschedule(uint32_t node) {
+  Node& n = *nodes_[node];
+  if (!n.alive) return;
+  uint64_t w = n.protocol->NextWake();
+  if (w < now_) w = now_;
+  if (w < n.wake_at) {
+    n.wake_at = w;
+    Schedule(w, Event{Ev::kTimer, node, n.incarnation});
+  }
+}
+
+// ---- events -----------------------------------------------------------------------------
+
+void SimNetwork::Handle(const Event& e, Bucket* bucket) {
+  switch (e.kind) {
+    case Ev::kStart:
+      StartNode(e.a);
+      break;
+    case Ev::kRestart:
+      if (!nodes_[e.a]->alive) StartNode(e.a);
+      break;
+    case Ev::kKill:
+      KillNode(e.a);
+      break;
+    case Ev::kCut: {
+      cuts_.insert(e.a < e.b ? std::make_pair(e.a, e.b) : std::make_pair(e.b, e.a));
+      // Its connections are reset: each end sees the other go.
+      std::vector<uint32_t> crossing;
+      for (uint32_t s : nodes_[e.a]->open)
+        if (sides_[s].other != kNone && sides_[sides_[s].other].node == e.b) crossing.push_back(s);
+      for (uint32_t s : crossing) {
+        uint32_t o = sides_[s].other;
+        sides_[s].fin_sent = sides_[o].fin_sent = true;
+        CloseSide(s, "Connection reset by peer");
+        CloseSide(o, "Connection reset by peer");
+      }
+      break;
+    }
+    case Ev::kRestore:
+      cuts_.erase(e.a < e.b ? std::make_pair(e.a, e.b) : std::make_pair(e.b, e.a));
+      break;
+    case Ev::kSend: {
+      Node& n = *nodes_[e.a];
+      MessageRecord& m = messages_[e.b];
+      if (!n.alive) break;
+      m.sender = e.a;
+      m.sent_at = now_;
+      if (m.delivered.empty()) m.delivered.assign((nodes_.size() + 63) / 64, 0);
+      std::string text = "message " + std::to_string(e.b);
+      if (text.size() < config_.text_bytes) text.resize(config_.text_bytes, '.');
+      n.protocol->Originate(n.nick(), text, now_);
+      Reschedule(e.a);
+      break;
+    }
+    case Ev::kTimer: {
+      Node& n = *nodes_[e.a];
+      if (!n.alive || n.incarnation != e.b || n.wake_at != now_) break;  // a stale one
+      n.wake_at = UINT64_MAX;
+      n.protocol->Tick(now_);
+      Reschedule(e.a);
+      break;
+    }
+    case Ev::kSyn:
+      OnSyn(e.a);
+      break;
+    case Ev::kSynAck: {
+      Side& x = sides_[e.a];
+      if (x.state != Side::kConnecting) break;
+      Node& n = *nodes_[x.node];
+      x.state = Side::kHandshake;
+      Buffer hello;
+      AppendHello(n.node_id, n.nick(), kPort, &hello);
+      CountFrames(hello.data(), hello.size());
+      SendBytes(e.a, hello.data(), hello.size());
+      break;
+    }
+    case Ev::kRefused:
+    case Ev::kTimedOut: {
+      Side& x = sides_[e.a];
+      x.fin_sent = true;  // there is nobody to tell
+      CloseSide(e.a, e.kind == Ev::kRefused ? "Connection refused" : "timed out");
+      break;
+    }
+    case Ev::kData:
+      OnData(e.a, bucket->bytes.data() + e.b, e.c);
+      break;
+    case Ev::kFin:
+      CloseSide(e.a, "connection closed");
+      break;
+  }
+}
+
+void SimNetwork::StartNode(uint32_t node) {
+  Node& n = *nodes_[node];
+  ++n.incarnation;
+  n.alive = true;
+  n.alive_since = now_;
+  n.wake_at = UINT64_MAX;
+  n.node_id = rng_.Next() | 1;
+  ProtocolConfig c;
+  c.max_text = config_.text_bytes;
+  c.membership.self_id = n.node_id;
+  c.membership.peers = config_.peers;
+  c.membership.max_peers = config_.max_peers;
+  c.membership.book_capacity = config_.book_capacity;
+  c.membership.seed = rng_.Next();
+  c.flood.node_id = n.node_id;
+  c.flood.counter_start = rng_.Next();
+  c.flood.hash_key0 = rng_.Next();
+  c.flood.hash_key1 = rng_.Next();
+  c.flood.seen = config_.seen;
+  c.flood.origin_slots = config_.origin_slots;
+  c.flood.hop_limit = config_.hop_limit;
+  n.protocol = std::make_unique<Protocol>(&n, &n, &n.log);
+  if (!n.protocol->Init(c)) {
+    fprintf(stderr, "floodchat-sim: node %u: out of memory\n", node);
+    exit(1);
+  }
+  for (uint32_t t : n.targets) {
+    PeerAddress a = AddressOf(t);
+    Endpoint e;
+    char host[16];
+    snprintf(host, sizeof host, "%u.%u.%u.%u", a.ip[0], a.ip[1], a.ip[2], a.ip[3]);
+    e.host = host;
+    e.port = a.port;
+    n.protocol->AddTarget(e, now_);
+  }
+  Reschedule(node);
+}
+
+void SimNetwork::KillNode(uint32_t node) {
+  Node& n = *nodes_[node];
+  if (!n.alive) return;
+  // The process is gone: its connections close without a word to its own
+  // policies, and the other ends see them close.
+  std::vector<uint32_t> open;
+  open.swap(n.open);
+  for (uint32_t s : open) {
+    Side& x = sides_[s];
+    x.known = false;
+    if (!x.fin_sent && x.other != kNone) {
+      x.fin_sent = true;
+      Schedule(now_ + x.latency, Event{Ev::kFin, x.other});
+    }
+    x.state = Side::kClosed;
+  }
+  n.alive = false;
+  n.protocol.reset();
+}
+
+// ---- connections ----------------------------------------------------------------------
+
+PeerId SimNetwork::Dial(uint32_t from, const PeerAddress& to) {
+  uint32_t a = static_cast<uint32_t>(sides_.size());
+  sides_.emplace_back();
+  Side& x = sides_[a];
+  x.node = from;
+  x.incarnation = nodes_[from]->incarnation;
+  x.outbound = true;
+  x.known = true;
+  x.address = to;
+  nodes_[from]->open.push_back(a);
+  uint32_t target;
+  if (!NodeOf(to, &target) || target >= nodes_.size()) {
+    x.latency = config_.latency_lo_ms;
+    Schedule(now_ + 2 * x.latency, Event{Ev::kRefused, a});
+    return a + 1;
+  }
+  x.latency = Latency(from, target);
+  if (IsCut(from, target)) {
+    Schedule(now_ + kDialTimeoutMs, Event{Ev::kTimedOut, a});
+    return a + 1;
+  }
+  uint32_t b = static_cast<uint32_t>(sides_.size());
+  sides_.emplace_back();
+  Side& y = sides_[b];
+  Side& xx = sides_[a];  // emplace_back may have moved it
+  y.node = target;
+  y.other = a;
+  y.latency = xx.latency;
+  xx.other = b;
+  Schedule(now_ + xx.latency, Event{Ev::kSyn, b});
+  return a + 1;
+}
+
+void SimNetwork::OnSyn(uint32_t b) {
+  Side& y = sides_[b];
+  Side& x = sides_[y.other];
+  Node& n = *nodes_[y.node];
+  if (!n.alive || x.state == Side::kClosed) {
+    // Nobody listens (or the dialler is gone): refused, after a round trip.
+    y.state = Side::kClosed;
+    y.fin_sent = true;
+    if (x.state != Side::kClosed) Schedule(now_ + y.latency, Event{Ev::kRefused, y.other});
+    return;
+  }
+  y.incarnation = n.incarnation;
+  y.state = Side::kHandshake;
+  n.open.push_back(b);
+  // The dialler learns it is connected before the first bytes arrive.
+  Schedule(now_ + y.latency, Event{Ev::kSynAck, y.other});
+  if (!n.protocol->OnAccepted(b + 1, now_)) {
+    Refuse(b);
+  } else {
+    y.known = true;
+    Buffer hello;
+    AppendHello(n.node_id, n.nick(), kPort, &hello);
+    CountFrames(hello.data(), hello.size());
+    SendBytes(b, hello.data(), hello.size());
+  }
+  Reschedule(y.node);
+}
+
+// Over --max-peers: a full frame instead of the hello, then the sending side
+// is shut; the connection closes when the dialler closes it.
+void SimNetwork::Refuse(uint32_t b) {
+  Side& y = sides_[b];
+  Node& n = *nodes_[y.node];
+  y.state = Side::kRefusing;
+  Buffer full;
+  n.protocol->AppendRefusal(&full, now_);
+  CountFrames(full.data(), full.size());
+  SendBytes(b, full.data(), full.size());
+  y.fin_sent = true;
+  Schedule(now_ + y.latency, Event{Ev::kFin, y.other});
+}
+
+void SimNetwork::SendBytes(uint32_t side, const uint8_t* bytes, size_t size) {
+  const Side& x = sides_[side];
+  if (x.other == kNone || x.fin_sent) return;
+  uint64_t at = now_ + x.latency;
+  Bucket& b = ring_[at % window_];
+  // Bytes for the same end arriving in the same millisecond go in one piece,
+  // as one turn's writes to a socket do.
+  if (!b.events.empty()) {
+    Event& last = b.events.back();
+    if (last.kind == Ev::kData && last.a == x.other && last.b + last.c == b.bytes.size()) {
+      b.bytes.insert(b.bytes.end(), bytes, bytes + size);
+      last.c += static_cast<uint32_t>(size);
+      return;
+    }
+  }
+  b.events.push_back(Event{Ev::kData, x.other, static_cast<uint32_t>(b.bytes.size()),
+                           static_cast<uint32_t>(size)});
+  ++in_ring_;
+  b.bytes.insert(b.bytes.end(), bytes, bytes + size);
+}
+
+void SimNetwork::CloseSide(uint32_t side, const std::string& why) {
+  Side& x = sides_[side];
+  if (x.state == Side::kClosed) return;
+  x.state = Side::kClosed;
+  Node& n = *nodes_[x.node];
+  for (size_t i = 0; i < n.open.size(); ++i) {
+    if (n.open[i] == side) {
+      n.open[i] = n.open.back();
+      n.open.pop_back();
+      break;
+    }
+  }
+  if (!x.fin_sent && x.other != kNone) {
+    x.fin_sent = true;
+    Schedule(now_ + x.latency, Event{Ev::kFin, x.other});
+  }
+  if (x.known && n.alive && n.incarnation == x.incarnation) {
+    x.known = false;
+    n.protocol->OnPeerDown(side + 1, why, now_);
+    Reschedule(x.node);
+  }
+}
+
+void SimNetwork::OnData(uint32_t side, uint8_t* bytes, size_t size) {
+  const uint32_t node = sides_[side].node;
+  Node& n = *nodes_[node];
+  if (sides_[side].state == Side::kClosed || sides_[side].state == Side::kRefusing || !n.alive ||
+      n.incarnation != sides_[side].incarnation)
+    return;
+  size_t max_frame = MaxFrameLength(config_.text_bytes);
+  size_t at = 0;
+  while (at < size && sides_[side].state != Side::kClosed) {
+    Frame f;
+    const char* why = nullptr;
+    if (DecodeFrame(bytes + at, size - at, max_frame, &f, &why) != DecodeStatus::kFrame) {
+      // Every send is whole frames, so this is the simulator's own bug.
+      fprintf(stderr, "floodchat-sim: a connection's bytes do not end on a frame\n");
+      abort();
+    }
+    if (sides_[side].state != Side::kLive) {
+      OnOpening(side, f);
+    } else {
+      Incoming in;
+      in.peer = side + 1;
+      in.node_id = sides_[side].peer_node_id;
+      in.frame = f;
+      in.bytes = bytes + at;
+      in.rest = bytes + at + f.wire_size;
+      in.rest_size = size - at - f.wire_size;
+      if (!n.protocol->OnFrame(in, now_, &why)) CloseSide(side, std::string("protocol error: ") + why);
+    }
+    at += f.wire_size;
+  }
+  Reschedule(node);
+}
+
+void SimNetwork::OnOpening(uint32_t side, const Frame& f) {
+  Side& x = sides_[side];
+  Node& n = *nodes_[x.node];
+  Hello h;
+  AddressList full;
+  const char* why = nullptr;
+  switch (ParseOpening(f, x.outbound, false, &h, &full, &why)) {
+    case Opening::kError:
+    case Opening::kKeyed:
+      CloseSide(side, std::string("protocol error: ") + why);
+      return;
+    case Opening::kFull: {
+      std::string reason;
+      n.protocol->OnRefusedFull(side + 1, full, now_, &reason);
+      CloseSide(side, reason);
+      return;
+    }
+    case Opening::kHello:
+      break;
+  }
+  x.state = Side::kLive;
+  x.peer_node_id = h.node_id;
+  PeerUp up;
+  up.outbound = x.outbound;
+  if (x.outbound) {
+    up.address = x.address;
+  } else {
+    // The IP the connection comes from, with the port its hello gave.
+    up.address = AddressOf(sides_[x.other].node);
+    up.address.port = h.listen_port;
+  }
+  up.node_id = h.node_id;
+  up.nick = h.nick;
+  switch (n.protocol->OnPeerUp(side + 1, up, now_)) {
+    case UpVerdict::kSelf:
+      CloseSide(side, "this is a connection to this node itself; closed");
+      break;
+    case UpVerdict::kRetire:
+      n.Retire(side + 1);
+      break;
+    case UpVerdict::kLive:
+      break;
+  }
+}
+
+// ---- the tally --------------------------------------------------------------------------
+
+void SimNetwork::Delivered(uint32_t node, const Message& message) {
+  uint32_t index;
+  if (!MessageIndex(message.text, &index) || index >= messages_.size()) return;
+  MessageRecord& m = messages_[index];
+  if (m.delivered.empty()) m.delivered.assign((nodes_.size() + 63) / 64, 0);
+  uint64_t& word = m.delivered[node / 64];
+  uint64_t bit = uint64_t{1} << (node % 64);
+  if ((word & bit) != 0) {
+    ++totals_.duplicates_printed;
+    return;
+  }
+  word |= bit;
+  ++m.deliveries;
+  ++totals_.deliveries;
+  if (message.hops > m.max_hops) m.max_hops = message.hops;
+}
+
+void SimNetwork::CountFrames(const uint8_t* bytes, size_t size) {
+  size_t at = 0;
+  while (at + kFrameHeaderBytes <= size) {
+    size_t wire = kLengthBytes + GetU32(bytes + at);
+    if (bytes[at + kLengthBytes] == kTypeMessage) {
+      ++totals_.payload_sends;
+    } else {
+      totals_.control_bytes += wire;
+    }
+    at += wire;
+  }
+}
+
+}  // namespace sim
+}  // namespace floodchat
