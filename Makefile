@@ -79,7 +79,7 @@ REL_OBJS  = $(SRCS:%.cc=$(REL_DIR)/%.o) $(MAIN:%.cc=$(REL_DIR)/%.o)
 LIB_OBJS  = $(SRCS:%.cc=$(BUILD)/test/%.o) $(SIM_SRCS:%.cc=$(BUILD)/test/%.o)
 TEST_OBJS = $(TESTS:%.cc=$(BUILD)/test/%.o)
 
-.PHONY: all sim test unit e2e lint install uninstall clean bench bench-crypto fuzz fuzz-build sanitize FORCE windows aarch64 armhf
+.PHONY: all sim ct test unit e2e lint install uninstall clean bench bench-crypto fuzz fuzz-build sanitize FORCE windows aarch64 armhf
 
 # The binary's name: cross builds (below) set it.
 OUT ?= floodchat
@@ -164,6 +164,24 @@ bench-crypto: $(BUILD)/crypto_bench
 $(BUILD)/crypto_bench: bench/crypto_bench.cc $(CRYPTO_SRCS) src/crypto/*.h src/base/endian.h
 	@mkdir -p $(BUILD)
 	$(CXX) $(CXXSTD) $(WARN) -Os -Isrc -o $@ bench/crypto_bench.cc $(CRYPTO_SRCS)
+
+# ---- constant time: tests/ct_check.cc under valgrind's memcheck, with every
+# secret marked undefined (crypto/ct.h), built with GCC and Clang at -Os,
+# -O2 and -O3; any report of a branch or index on a secret fails.
+CT_SRCS  = $(CRYPTO_SRCS) src/crypto/keys.cc
+CT_BUILDS = gcc-Os gcc-O2 gcc-O3 clang-Os clang-O2 clang-O3
+
+$(BUILD)/ct/ct_check-%: tests/ct_check.cc $(CT_SRCS) src/crypto/*.h src/base/endian.h Makefile
+	@mkdir -p $(dir $@)
+	$(if $(findstring clang,$*),clang++,$(CXX)) $(CXXSTD) $(WARN) -$(lastword $(subst -, ,$*)) -g \
+	  -gdwarf-4 -DFLOODCHAT_CT_CHECK -Isrc -o $@ tests/ct_check.cc $(CT_SRCS)
+
+ct: $(CT_BUILDS:%=$(BUILD)/ct/ct_check-%)
+	@for b in $(CT_BUILDS); do \
+	  valgrind -q --error-exitcode=1 --track-origins=yes $(BUILD)/ct/ct_check-$$b > $(BUILD)/ct/$$b.log 2>&1 \
+	    || { cat $(BUILD)/ct/$$b.log; echo "ct: $$b: a branch or index depends on a secret"; exit 1; }; \
+	  echo "ct: $$b: memcheck clean with every secret undefined"; \
+	done
 
 # ---- sanitizers: the whole suite, end-to-end tests included, against a node
 # built with ASan and UBSan. The nodes the tests start write any report to

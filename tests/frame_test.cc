@@ -424,3 +424,49 @@ TEST(FrameTest, BigEndianHelpers) {
 
 }  // namespace
 }  // namespace floodchat
+
+namespace floodchat {
+namespace {
+
+TEST(FrameTest, KeyHelloIsRefusedByAnOpenNodeAndAnErrorInsideASession) {
+  Buffer b;
+  uint8_t* w = b.Reserve(kFrameHeaderBytes + kMagicBytes + 1);
+  PutU32(w, kTypeBytes + kMagicBytes + 1);
+  w[kLengthBytes] = kTypeKeyHello;
+  memcpy(w + kFrameHeaderBytes, kHelloMagic, kMagicBytes);
+  w[kFrameHeaderBytes + kMagicBytes] = kProtocolVersion;
+  b.Commit(kFrameHeaderBytes + kMagicBytes + 1);
+  Frame f;
+  const char* why = nullptr;
+  ASSERT_EQ(DecodeFrame(b.data(), b.size(), MaxFrameLength(10), &f, &why), DecodeStatus::kFrame);
+  Hello h;
+  AddressList full;
+  for (bool dialled : {false, true}) {
+    EXPECT_EQ(ParseOpening(f, dialled, false, &h, &full, &why), Opening::kKeyed);
+    EXPECT_STREQ(why, "the peer uses a network key (-k) and this node has none");
+    EXPECT_EQ(ParseOpening(f, dialled, true, &h, &full, &why), Opening::kError);
+    EXPECT_STREQ(why, "a key hello inside the session");
+  }
+}
+
+TEST(FrameTest, WholeFramesReadsOnlyLengthFields) {
+  Buffer b;
+  AppendHello(1, "a", 0, &b);
+  AppendMessage(SampleMessage("x"), &b);
+  std::vector<uint8_t> all(b.data(), b.data() + b.size());
+  EXPECT_TRUE(WholeFrames(all.data(), all.size()));
+  EXPECT_TRUE(WholeFrames(all.data(), 0));
+  for (size_t n = 1; n < all.size(); ++n) {
+    std::vector<uint8_t> part(all.begin(), all.begin() + static_cast<long>(n));  // exact size for ASan
+    Frame f;
+    const char* why = nullptr;
+    bool whole = DecodeFrame(part.data(), n, SIZE_MAX >> 8, &f, &why) == DecodeStatus::kFrame &&
+                 f.wire_size == n;
+    EXPECT_EQ(WholeFrames(part.data(), n), whole) << n;
+  }
+  uint8_t zero[4] = {0, 0, 0, 0};
+  EXPECT_FALSE(WholeFrames(zero, 4));
+}
+
+}  // namespace
+}  // namespace floodchat

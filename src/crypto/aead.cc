@@ -4,6 +4,7 @@
 #include "base/endian.h"
 #include "crypto/cpu.h"
 #include "crypto/crypto.h"
+#include "crypto/ct.h"
 
 namespace floodchat {
 namespace crypto {
@@ -71,6 +72,8 @@ bool AeadOpen(const uint8_t key[kChaChaKeyBytes], const uint8_t* nonce, size_t n
   uint8_t tag[kTagBytes];
   stream.Tag(aad, aad_size, sealed, size, tag);
   bool ok = EqualConstantTime(tag, sealed + size, kTagBytes);
+  // Whether the tag matched is public: the record is refused or used.
+  FLOODCHAT_CT_DECLASSIFY(&ok, sizeof ok);
   if (ok) stream.Xor(key, nonce, sealed, out, size);
   return ok;
 }

@@ -45,6 +45,12 @@ void DeriveKeyId(const uint8_t secret[kNetworkKeyBytes], uint8_t id[kKeyIdBytes]
 // 64 lowercase hex digits and a newline: a line of a key file.
 std::string KeyFileLine(const uint8_t secret[kNetworkKeyBytes]);
 
+// A key to and from its 64 hex digits (either case in; lowercase out), with
+// no branch or table index that depends on the key (crypto/ct.h): false when
+// some character is not a hex digit.
+bool DecodeKeyHex(const char* hex, uint8_t secret[kNetworkKeyBytes]);
+void EncodeKeyHex(const uint8_t secret[kNetworkKeyBytes], char hex[2 * kNetworkKeyBytes]);
+
 }  // namespace floodchat
 
 #endif  // FLOODCHAT_CRYPTO_KEYS_H_

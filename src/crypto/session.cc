@@ -173,6 +173,10 @@ Session::Status Session::Receive(Buffer* wire, size_t max_record, Buffer* plain,
       *why = "authentication failed";
       return Status::kAuthFailed;
     }
+    if (!WholeFrames(out, size)) {
+      *why = "a record that does not end on a frame";
+      return Status::kError;
+    }
     plain->Commit(size);
     wire->Consume(kLengthBytes + length);
     ++received_;
@@ -181,18 +185,20 @@ Session::Status Session::Receive(Buffer* wire, size_t max_record, Buffer* plain,
   return Status::kOk;
 }
 
-bool Session::Seal(const uint8_t* frames, size_t size, Buffer* wire_out) {
+Session::SealStatus Session::Seal(const uint8_t* frames, size_t size, Buffer* wire_out) {
+  // Checked whole first, so that the walk below reads only length fields
+  // that are there, and a bad input seals nothing.
+  if (!WholeFrames(frames, size)) return SealStatus::kNotWholeFrames;
   size_t at = 0;
   while (at < size) {
     // Whole frames up to kRecordPlainMax; a larger frame on its own.
     size_t end = at;
     while (end < size) {
       size_t frame = kLengthBytes + GetU32(frames + end);
-      if (frame > size - end) frame = size - end;  // not whole frames: keep in bounds
       if (end > at && end - at + frame > kRecordPlainMax) break;
       end += frame;
     }
-    if (sent_ >= max_records_) return false;
+    if (sent_ >= max_records_) return SealStatus::kUsedUp;
     size_t n = end - at;
     uint8_t nonce[crypto::kChaChaNonceBytes];
     RecordNonce(sent_++, nonce);
@@ -203,7 +209,7 @@ bool Session::Seal(const uint8_t* frames, size_t size, Buffer* wire_out) {
     wire_out->Commit(kLengthBytes + n + crypto::kTagBytes);
     at = end;
   }
-  return true;
+  return SealStatus::kSealed;
 }
 
 }  // namespace floodchat

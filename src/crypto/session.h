@@ -103,8 +103,9 @@ class Session {
   // responder then appends its own to `wire_out`), then records, whose
   // plaintext is appended to `plain`. A record longer than `max_record` is an
   // error as soon as its length arrives. Stops at the first failure, with
-  // *why set; records opened before it stay in `plain`. kPlainPeer leaves
-  // that frame unconsumed in `wire`.
+  // *why set; records opened before it stay in `plain`. A record whose
+  // plaintext is not whole frames is an error. kPlainPeer leaves that frame
+  // unconsumed in `wire`.
   Status Receive(Buffer* wire, size_t max_record, Buffer* plain, Buffer* wire_out,
                  const char** why);
 
@@ -115,9 +116,12 @@ class Session {
   bool Confirmed() const { return confirmed_; }
 
   // Seals `size` bytes of whole plain frames into records appended to
-  // `wire_out`. Requires CanSend(). False when the record numbers are used
-  // up: the connection must close (a new one gets new keys).
-  bool Seal(const uint8_t* frames, size_t size, Buffer* wire_out);
+  // `wire_out`; requires CanSend(). kUsedUp when the record numbers would
+  // run out: the connection must close (a new one gets new keys).
+  // kNotWholeFrames, and nothing sealed, when `frames` does not end on a
+  // frame: a record holds whole frames only.
+  enum class SealStatus { kSealed, kUsedUp, kNotWholeFrames };
+  SealStatus Seal(const uint8_t* frames, size_t size, Buffer* wire_out);
 
  private:
   void AppendKeyHello(const uint8_t key_id[kKeyIdBytes], Buffer* out);

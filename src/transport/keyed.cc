@@ -101,10 +101,16 @@ bool Transport::SealQueued(Peer* p, uint64_t now) {
   if (p->plain_out.empty() || !p->session || !p->session->CanSend() ||
       p->out.size() >= kSealAheadBytes)
     return true;
-  if (!p->session->Seal(p->plain_out.data(), p->plain_out.size(), &p->out)) {
-    ClosePeer(p, "the session's record numbers are used up; closing for a new session",
-              Level::kInfo, now);
-    return false;
+  switch (p->session->Seal(p->plain_out.data(), p->plain_out.size(), &p->out)) {
+    case Session::SealStatus::kSealed:
+      break;
+    case Session::SealStatus::kUsedUp:
+      ClosePeer(p, "the session's record numbers are used up; closing for a new session",
+                Level::kInfo, now);
+      return false;
+    case Session::SealStatus::kNotWholeFrames:  // only whole frames are queued: cannot happen
+      ClosePeer(p, "internal error: a partial frame queued", Level::kError, now);
+      return false;
   }
   p->plain_out.Clear();
   p->plain_out.Release(kKeepBufferBytes);

@@ -24,6 +24,17 @@ DecodeStatus DecodeFrame(const uint8_t* data, size_t size, size_t max_length,
   return DecodeStatus::kFrame;
 }
 
+bool WholeFrames(const uint8_t* data, size_t size) {
+  size_t at = 0;
+  while (at < size) {
+    if (size - at < kLengthBytes) return false;
+    uint32_t length = GetU32(data + at);
+    if (length == 0 || size - at - kLengthBytes < length) return false;
+    at += kLengthBytes + length;
+  }
+  return true;
+}
+
 bool ParseHello(const Frame& frame, Hello* hello, const char** why) {
   const uint8_t* p = frame.payload;
   size_t n = frame.payload_size;

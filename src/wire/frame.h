@@ -126,6 +126,11 @@ enum class DecodeStatus { kNeedMore, kFrame, kError };
 DecodeStatus DecodeFrame(const uint8_t* data, size_t size, size_t max_length,
                          Frame* frame, const char** why);
 
+// True when `data` is a sequence of whole frames, each with a length of at
+// least 1, and nothing else (an empty input is such a sequence). Reads only
+// the length fields.
+bool WholeFrames(const uint8_t* data, size_t size);
+
 // Payload parsers: false and *why on a short payload, bad magic, bad version,
 // a nick of the wrong length or a hop count out of range.
 bool ParseHello(const Frame& frame, Hello* hello, const char** why);

@@ -53,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     to_i.Append(data + 1, size - 1);
     Buffer sealed;
     uint8_t frame[kLengthBytes + 1] = {0, 0, 0, 1, data[0]};
-    Require(stranger->Seal(frame, sizeof frame, &sealed));
+    Require(stranger->Seal(frame, sizeof frame, &sealed) == Session::SealStatus::kSealed);
     to_i.Append(sealed.data(), sealed.size());
     Session::Status st = i.Receive(&to_i, max_record, &plain, &junk, &why);
     Require(plain.empty() && !i.Confirmed());
@@ -75,7 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     frames.Commit(kLengthBytes + len);
     at += len;
   }
-  Require(r.Seal(frames.data(), frames.size(), &to_i));
+  Require(r.Seal(frames.data(), frames.size(), &to_i) == Session::SealStatus::kSealed);
   bool flipped = flip != 0xffff && flip < to_i.size();
   if (flipped) to_i.data()[flip] ^= static_cast<uint8_t>(1 << (data[1] & 7));
   Buffer wire;
