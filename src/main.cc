@@ -7,7 +7,7 @@
 #include "crypto/crypto.h"
 #include "base/diag.h"
 #include "crypto/keys.h"
-#include "limits.h"
+#include "node_limits.h"
 #include "net/net.h"
 #include "node/node.h"
 #include "options.h"

@@ -5,7 +5,7 @@
 #include "base/backlog.h"
 #include "base/diag.h"
 #include "base/throttle.h"
-#include "limits.h"
+#include "node_limits.h"
 
 namespace floodchat {
 namespace {

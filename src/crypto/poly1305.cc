@@ -26,8 +26,9 @@ namespace {
 
 constexpr uint32_t kLimb = 0x3ffffff;
 
+#if defined(FLOODCHAT_CHACHA_AVX2)
 // out = a b mod p, with the same partial carry as a block step (out may be a
-// or b). For the powers of r.
+// or b). For the powers of r, which only the four-block path uses.
 void MultiplyMod(const uint32_t a[5], const uint32_t b[5], uint32_t out[5]) {
   const uint64_t b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], b4 = b[4];
   const uint64_t s1 = b1 * 5, s2 = b2 * 5, s3 = b3 * 5, s4 = b4 * 5;
@@ -49,7 +50,6 @@ void MultiplyMod(const uint32_t a[5], const uint32_t b[5], uint32_t out[5]) {
   out[4] = static_cast<uint32_t>(d4 & kLimb);
 }
 
-#if defined(FLOODCHAT_CHACHA_AVX2)
 // Four blocks at once, one in each 64-bit lane of 256-bit registers, with
 // AVX2's 32 x 32 -> 64-bit multiply. Of each 64 bytes, lanes 0 to 3 take
 // blocks 0, 2, 1 and 3 (the order in which two loads and an unpack deliver

@@ -20,7 +20,7 @@
 #include "base/diag.h"
 #include "console/console.h"
 #include "crypto/keys.h"
-#include "limits.h"
+#include "node_limits.h"
 #include "net/net.h"
 #include "node/protocol.h"
 #include "options.h"

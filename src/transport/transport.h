@@ -21,7 +21,7 @@
 #include "base/diag.h"
 #include "base/throttle.h"
 #include "crypto/keys.h"
-#include "limits.h"
+#include "node_limits.h"
 #include "links.h"
 #include "net/net.h"
 #include "options.h"

@@ -1,4 +1,4 @@
-#include "limits.h"
+#include "node_limits.h"
 
 namespace floodchat {
 

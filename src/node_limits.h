@@ -1,8 +1,8 @@
 // The node's bounds and timeouts, in one place. Each is written down in the
 // man page (LIMITS); some are options, and LimitsFor() is the one place that
 // turns the options into limits.
-#ifndef FLOODCHAT_LIMITS_H_
-#define FLOODCHAT_LIMITS_H_
+#ifndef FLOODCHAT_NODE_LIMITS_H_
+#define FLOODCHAT_NODE_LIMITS_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -35,4 +35,4 @@ Limits LimitsFor(const Options& options);
 
 }  // namespace floodchat
 
-#endif  // FLOODCHAT_LIMITS_H_
+#endif  // FLOODCHAT_NODE_LIMITS_H_
