@@ -47,7 +47,7 @@ GTEST_LIBS = -lgtest_main -lgtest -pthread
 # cross builds all take their objects from here. Header dependencies are
 # tracked by the compiler (-MMD), so a changed header rebuilds what uses it.
 SRCS  = src/base/buffer.cc src/base/diag.cc \
-        src/net/net_address.cc src/net/net_posix.cc src/net/net_win32.cc \
+        src/net/net_address.cc src/net/net_posix.cc src/net/net_win32.cc src/net/system_posix.cc src/net/system_win32.cc \
         src/crypto/aead.cc src/crypto/chacha20.cc src/crypto/cpu.cc src/crypto/keys.cc \
         src/crypto/poly1305.cc src/crypto/session.cc src/crypto/sha256.cc src/crypto/wipe.cc \
         src/crypto/x25519.cc \
@@ -55,12 +55,12 @@ SRCS  = src/base/buffer.cc src/base/diag.cc \
         src/broadcast/dedup.cc src/broadcast/flood.cc src/broadcast/relay.cc \
         src/membership/address_book.cc src/membership/membership.cc \
         src/console/command.cc src/console/console.cc src/console/format.cc src/console/views.cc \
-        src/transport/keyed.cc src/transport/peer_io.cc src/transport/transport.cc \
+        src/transport/keyed.cc src/transport/listener.cc src/transport/peer_io.cc src/transport/transport.cc \
         src/node/node.cc src/node/protocol.cc \
         src/node_limits.cc src/options.cc src/runtime_min.cc
 MAIN  = src/main.cc
 # The simulator: the node's policies (from SRCS) over a virtual network.
-SIM_SRCS = src/sim/network.cc src/sim/scenario.cc
+SIM_SRCS = src/sim/connections.cc src/sim/network.cc src/sim/scenario.cc
 SIM_MAIN = src/sim/sim_main.cc
 # The primitives alone, for the crypto benchmark.
 CRYPTO_SRCS = $(filter src/crypto/%,$(filter-out %/keys.cc %/session.cc,$(SRCS)))

@@ -1,8 +1,9 @@
 // The platform layer: every socket, poll, clock, random and terminal call the
 // program makes goes through here, so porting touches this header's
-// implementations and nothing else: net_posix.cc and net_win32.cc, each
-// guarded whole so that every build lists both, and net_address.cc, the
-// socket-address conversions they share. Callers never see errno or
+// implementations and nothing else: net_posix.cc and net_win32.cc (sockets,
+// poll, stdio), system_posix.cc and system_win32.cc (the random source, the
+// key file), each guarded whole so that every build lists them all, and
+// net_address.cc, the socket-address conversions they share. Callers never see errno or
 // WSAGetLastError(): each call answers with one of a few outcomes and, on
 // failure, a reason in *error.
 #ifndef FLOODCHAT_NET_NET_H_
