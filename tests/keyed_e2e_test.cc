@@ -229,6 +229,9 @@ TEST(Keyed, NodesWithTheKeyChatAndOthersAreRefusedAndSeeNothing) {
   EXPECT_TRUE(a->WaitStderr("auth_failed=", 3000));
   EXPECT_GE(Stat(a.get(), "auth_failed"), 1);
   EXPECT_EQ(Stat(a.get(), "peers"), 2);
+  // The dialler with the wrong key counts its refusal too: the other end
+  // closed during the key exchange, which is how an unknown key is refused.
+  EXPECT_GE(Stat(w.get(), "auth_failed"), 1) << w->err();
 }
 
 TEST(Keyed, AProxyFindsNoTextAndAnOpenNetworkShowsIt) {

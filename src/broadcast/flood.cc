@@ -82,12 +82,7 @@ uint64_t Flood::NextWake() const {
 }
 
 BroadcastCounters Flood::counters() const {
-  const RelayCounters& r = relay_.counters();
-  BroadcastCounters c;
-  c.sent = r.sent;
-  c.received = r.received;
-  c.duplicates = r.duplicates;
-  c.late_duplicates = r.late_duplicates;
+  BroadcastCounters c = relay_.counters();
   c.payload_sends = payload_sends_;
   return c;
 }

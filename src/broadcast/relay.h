@@ -7,19 +7,11 @@
 #include <cstdint>
 #include <string_view>
 
+#include "broadcast/broadcast.h"
 #include "broadcast/dedup.h"
 #include "wire/frame.h"
 
 namespace floodchat {
-
-struct RelayCounters {
-  uint64_t sent = 0;        // messages this node originated
-  uint64_t received = 0;    // new messages accepted from peers
-  uint64_t duplicates = 0;  // messages dropped because their ID was seen
-  // Messages accepted as new that were copies of ones seen before: the seen
-  // table had forgotten them (see OriginWindows for how they are told apart).
-  uint64_t late_duplicates = 0;
-};
 
 struct Verdict {
   bool duplicate = false;  // drop it: nothing printed, nothing forwarded
@@ -49,7 +41,9 @@ class Relay {
   // Hint: a message with this ID will be accepted soon.
   void Prefetch(const MessageId& id) const { seen_.Prefetch(id); }
 
-  const RelayCounters& counters() const { return counters_; }
+  // sent, received, duplicates and late_duplicates; payload_sends is the
+  // policy's to count.
+  const BroadcastCounters& counters() const { return counters_; }
   const DedupRing& seen() const { return seen_; }
   uint64_t node_id() const { return node_id_; }
 
@@ -58,7 +52,7 @@ class Relay {
   OriginWindows origins_;
   uint64_t node_id_ = 0;
   uint64_t counter_ = 0;
-  RelayCounters counters_;
+  BroadcastCounters counters_;
 };
 
 }  // namespace floodchat

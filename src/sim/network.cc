@@ -135,6 +135,7 @@ void SimNetwork::RunUntil(uint64_t end) {
     Bucket& b = ring_[now_ % window_];
     // By index: handling an event may schedule more in this millisecond.
     for (size_t i = 0; i < b.events.size(); ++i) {
+      Prefetch(b, i);
       Event e = b.events[i];
       ++totals_.events;
       Handle(e, &b);
@@ -157,6 +158,31 @@ void SimNetwork::RunUntil(uint64_t end) {
       ++in_ring_;
       later_.pop();
     }
+  }
+}
+
+// The deliveries of one millisecond touch tables scattered over every node,
+// one cache miss after another: the connection's end, its node, the node's
+// protocol, its seen table, the ends it forwards to. Before each event, the loads of the events a few
+// places ahead are started, a stage each, so that every stage finds the one
+// before it in the cache. It changes nothing but the time a run takes.
+void SimNetwork::Prefetch(const Bucket& b, size_t i) const {
+  constexpr size_t kSide = 12, kNode = 9, kProtocol = 6, kSeen = 3;
+  auto data = [&b](size_t j) -> const Event* {
+    return j < b.events.size() && b.events[j].kind == Ev::kData ? &b.events[j] : nullptr;
+  };
+  if (const Event* e = data(i + kSide)) __builtin_prefetch(&sides_[e->a]);
+  if (const Event* e = data(i + kNode)) __builtin_prefetch(nodes_[sides_[e->a].node].get());
+  if (const Event* e = data(i + kProtocol)) {
+    const Node& n = *nodes_[sides_[e->a].node];
+    if (n.protocol) __builtin_prefetch(n.protocol.get());
+    __builtin_prefetch(n.open.data());
+  }
+  if (const Event* e = data(i + kSeen)) {
+    const Node& n = *nodes_[sides_[e->a].node];
+    if (n.protocol) n.protocol->Prefetch(b.bytes.data() + e->b, e->c);
+    // The ends it may forward to.
+    for (uint32_t s : n.open) __builtin_prefetch(&sides_[s]);
   }
 }
 

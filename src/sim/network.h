@@ -123,6 +123,7 @@ class SimNetwork {
   };
 
   void Schedule(uint64_t at, const Event& e);
+  void Prefetch(const Bucket& bucket, size_t index) const;
   void Handle(const Event& e, Bucket* bucket);
   void Reschedule(uint32_t node);
   uint32_t Latency(uint32_t a, uint32_t b) const;
