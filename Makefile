@@ -66,7 +66,7 @@ SIM_MAIN = src/sim/sim_main.cc
 CRYPTO_SRCS = $(filter src/crypto/%,$(filter-out %/keys.cc %/session.cc,$(SRCS)))
 TESTS = tests/address_book_test.cc tests/base_test.cc tests/buffer_test.cc tests/command_test.cc tests/crypto_test.cc tests/dedup_test.cc \
         tests/console_test.cc tests/flood_test.cc tests/format_test.cc tests/frame_test.cc tests/lines_test.cc \
-        tests/membership_test.cc tests/options_test.cc tests/protocol_test.cc tests/relay_test.cc tests/session_test.cc tests/sim_test.cc \
+        tests/membership_test.cc tests/options_test.cc tests/protocol_test.cc tests/relay_test.cc tests/session_test.cc tests/sim_test.cc tests/transport_test.cc \
         tests/attack_e2e_test.cc tests/e2e_test.cc tests/mesh_e2e_test.cc \
         tests/overload_e2e_test.cc tests/cross_e2e_test.cc tests/keyed_e2e_test.cc tests/fidelity_e2e_test.cc \
         tests/harness.cc tests/json.cc

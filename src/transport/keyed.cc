@@ -20,7 +20,9 @@ constexpr size_t kSealAheadBytes = 64 * 1024;
 bool Transport::StartSession(Peer* p, uint64_t now) {
   uint8_t random[kSessionRandomBytes];
   if (!net::RandomBytes(random, sizeof random)) {
-    ClosePeer(p, "the OS random source is unavailable", Level::kError, now);
+    // Closed by the loop: this may run inside a dial (links.h).
+    p->last_error = "the OS random source is unavailable";
+    p->doomed = true;
     return false;
   }
   p->session = std::make_unique<Session>(keys_, p->outbound, random);

@@ -57,9 +57,9 @@ struct Peer {
   Backlog backlog;        // of `out` and `plain_out` together
   bool write_shut = false;
   bool closing = false;   // closed this turn; reaped at the start of the next
-  // Queued past --queue-max while not holding input back, or failed to
-  // connect at once: closed by the loop, not in the middle of a policy's call
-  // (links.h).
+  // Queued past --queue-max while not holding input back, failed to connect
+  // at once, or found no random source for its session: closed by the loop
+  // (CheckTimers), not in the middle of a policy's call (links.h).
   bool doomed = false;
   // A duplicate of another connection to the same node: nothing new is sent
   // on it; its queue is flushed, its sending side shut, and what still
