@@ -275,7 +275,8 @@ void Transport::CheckTimers(uint64_t now) {
       if (p->state == Peer::State::kConnecting) {
         ClosePeer(p.get(), "", Level::kDebug, now);  // last_error says why
       } else {
-        ClosePeer(p.get(), p->last_error, Level::kError, now);  // its queue overflowed
+        // Its queue overflowed, or its session found no random source.
+        ClosePeer(p.get(), p->last_error, Level::kError, now);
       }
       continue;
     }
