@@ -24,8 +24,9 @@
 
 namespace floodchat {
 
-// A connection, from its start (dialled or accepted) to its end; ids are not
-// reused while a node runs. 0 is no connection.
+// A connection, from its start (dialled or accepted) to its end. An id is
+// not given to another connection until 65,535 more have used its slot in
+// the transport's table (the simulator never reuses one). 0 is none.
 using PeerId = uint32_t;
 constexpr PeerId kNoPeer = 0;
 
