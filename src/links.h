@@ -18,7 +18,7 @@
 
 #include "base/buffer.h"
 #include "base/diag.h"
-#include "net/address.h"
+#include "wire/address.h"
 #include "options.h"
 #include "wire/frame.h"
 

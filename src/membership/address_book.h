@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "base/rng.h"
-#include "net/address.h"
+#include "wire/address.h"
 
 namespace floodchat {
 

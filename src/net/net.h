@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "net/address.h"
+#include "wire/address.h"
 
 namespace floodchat {
 namespace net {

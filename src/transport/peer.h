@@ -12,7 +12,7 @@
 #include "base/buffer.h"
 #include "crypto/session.h"
 #include "links.h"
-#include "net/address.h"
+#include "wire/address.h"
 #include "net/net.h"
 
 namespace floodchat {

@@ -31,7 +31,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "net/address.h"
+#include "wire/address.h"
 #include "base/buffer.h"
 #include "base/endian.h"
 

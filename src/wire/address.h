@@ -2,8 +2,8 @@
 // a TCP port, as plain bytes. The wire codec, the address book and the
 // platform layer all speak it; only the platform layer turns it into a socket
 // address.
-#ifndef FLOODCHAT_NET_ADDRESS_H_
-#define FLOODCHAT_NET_ADDRESS_H_
+#ifndef FLOODCHAT_WIRE_ADDRESS_H_
+#define FLOODCHAT_WIRE_ADDRESS_H_
 
 #include <cstdint>
 #include <cstring>
@@ -43,4 +43,4 @@ inline bool IsDialable(const PeerAddress& a) {
 
 }  // namespace floodchat
 
-#endif  // FLOODCHAT_NET_ADDRESS_H_
+#endif  // FLOODCHAT_WIRE_ADDRESS_H_
