@@ -48,6 +48,11 @@ while args:
 BIN = os.path.abspath(BIN)
 
 
+# What each node has written on stderr so far: read_port's read may already
+# hold the "connected to" line that wait_stderr then counts.
+SEEN = {}
+
+
 def read_port(proc):
     buf = b""
     end = time.monotonic() + 5
@@ -58,12 +63,13 @@ def read_port(proc):
             buf += chunk
             m = LISTEN_RE.search(buf)
             if m:
+                SEEN[proc.pid] = buf
                 return int(m.group(1))
     raise RuntimeError("no listening line: %r" % buf)
 
 
 def wait_stderr(proc, needle, count, timeout=5.0):
-    buf = b""
+    buf = SEEN.pop(proc.pid, b"")
     end = time.monotonic() + timeout
     while buf.count(needle) < count and time.monotonic() < end:
         r, _, _ = select.select([proc.stderr], [], [], 0.05)

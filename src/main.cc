@@ -9,6 +9,7 @@
 #include "crypto/keys.h"
 #include "node_limits.h"
 #include "net/net.h"
+#include "node/key_file.h"
 #include "node/node.h"
 #include "options.h"
 
@@ -17,25 +18,12 @@ namespace {
 // Reads and parses -k FILE. Exit status 2 on any problem with it, as for a
 // bad option: the node does not start on a network it cannot join.
 bool LoadKeys(const std::string& path, std::vector<floodchat::NetworkKey>* keys) {
-  std::string text, error;
-  bool exposed = false;
-  if (!floodchat::net::ReadPrivateFile(path.c_str(), floodchat::kMaxKeyFileBytes, &text, &exposed,
-                                       &error)) {
-    floodchat::ErrPrintf("floodchat: %s: %s\n", path.c_str(), error.c_str());
+  floodchat::KeyFileResult r = floodchat::LoadKeyFile(path, keys);
+  if (!r.ok) {
+    floodchat::ErrPrintf("floodchat: %s\n", r.error.c_str());
     return false;
   }
-  size_t line = 0;
-  bool ok = floodchat::ParseKeyFile(text, keys, &line, &error);
-  floodchat::crypto::Wipe(&text[0], text.size());
-  if (!ok) {
-    if (line == 0) {
-      floodchat::ErrPrintf("floodchat: %s: %s\n", path.c_str(), error.c_str());
-    } else {
-      floodchat::ErrPrintf("floodchat: %s:%zu: %s\n", path.c_str(), line, error.c_str());
-    }
-    return false;
-  }
-  if (exposed) {
+  if (r.exposed) {
     floodchat::ErrPrintf("floodchat: %s: warning: readable by group or others (chmod 600 it)\n",
                          path.c_str());
   }

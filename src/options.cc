@@ -8,9 +8,11 @@ namespace floodchat {
 
 const char kUsageText[] =
     "usage: floodchat [-hqrVv] [-c host:port] [-f chat | text | json] [-k file]\n"
-    "                 [-l [host:]port] [-n nick] [--handshake-timeout s] [--hops n]\n"
-    "                 [--max-peers n] [--max-size bytes] [--no-listen] [--peers n]\n"
-    "                 [--queue-max bytes] [--relay] [--seen n] [--stdout-max bytes]\n"
+    "                 [-l [host:]port] [-n nick] [--color when]\n"
+    "                 [--handshake-timeout s] [--heartbeat s] [--hops n]\n"
+    "                 [--max-peers n] [--max-size bytes] [--metrics host:port]\n"
+    "                 [--no-listen] [--peers n] [--presence] [--queue-max bytes]\n"
+    "                 [--relay] [--seen n] [--stdout-max bytes] [--timestamps]\n"
     "       floodchat --gen-key\n"
     "\n"
     "  -l, --listen [HOST:]PORT  listen there (default 0.0.0.0:55555, or one of\n"
@@ -25,8 +27,16 @@ const char kUsageText[] =
     "                            may join; traffic is encrypted (see SECURITY)\n"
     "      --gen-key             print a new random network key and exit\n"
     "  -f, --format FORMAT       stdout format: chat (NICK: TEXT), text, json\n"
+    "      --presence            print who joins, leaves or renames on stdout too\n"
+    "                            when not at a terminal (json objects, chat lines)\n"
+    "      --timestamps          each line printed starts with the local time it\n"
+    "                            arrived, HH:MM:SS (json: \"time_ms\")\n"
+    "      --color WHEN          nicks in colour: auto (at a terminal, unless\n"
+    "                            NO_COLOR is set), always, never\n"
     "  -r, --raw                 every stdin line is a message, no /commands\n"
     "      --relay               do not read stdin; run until SIGINT or SIGTERM\n"
+    "      --metrics HOST:PORT   serve the counters at http://HOST:PORT/metrics\n"
+    "                            (Prometheus text format)\n"
     "      --hops N              links a message may cross (default 64, 1-255)\n"
     "      --seen N              message IDs remembered (default 65536)\n"
     "      --max-size BYTES      largest message text (default 65536)\n"
@@ -34,13 +44,15 @@ const char kUsageText[] =
     "      --stdout-max BYTES    unread output kept before messages go unprinted\n"
     "                            (default 4 MiB)\n"
     "      --handshake-timeout S seconds to connect and say hello (default 10)\n"
+    "      --heartbeat S         say this node is here every S seconds (default 30);\n"
+    "                            nodes silent for 3 heartbeats and 2 s are gone\n"
     "  -q, --quiet               only errors on stderr\n"
     "  -v, --verbose             more diagnostics on stderr\n"
     "  -h, --help                this text\n"
     "  -V, --version             the version\n"
     "\n"
-    "Commands on stdin: /connect HOST:PORT, /peers, /stats, /nick NAME, /quit,\n"
-    "/help; //text sends /text. See floodchat(1).\n";
+    "Commands on stdin: /connect HOST:PORT, /disconnect HOST:PORT|NICK, /peers,\n"
+    "/who, /stats, /nick NAME, /quit, /help; //text sends /text. See floodchat(1).\n";
 
 const char kVersionText[] = "floodchat 0.1.0 (protocol 1)\n";
 
@@ -90,6 +102,8 @@ const Spec kSpecs[] = {
     {'h', "help", false},    {'V', "version", false}, {0, "peers", true},
     {0, "max-peers", true},  {0, "queue-max", true},  {0, "stdout-max", true},
     {0, "handshake-timeout", true}, {'k', "key-file", true}, {0, "gen-key", false},
+    {0, "metrics", true},    {0, "heartbeat", true}, {0, "presence", false},
+    {0, "timestamps", false}, {0, "color", true},
 };
 
 const Spec* FindLong(std::string_view name) {
@@ -301,6 +315,24 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, const char* env_use
         o->raw = true;
       } else if (name == "relay") {
         o->relay = true;
+      } else if (name == "timestamps") {
+        o->timestamps = true;
+      } else if (name == "color") {
+        if (v == "auto") {
+          o->color = ColorWhen::kAuto;
+        } else if (v == "always") {
+          o->color = ColorWhen::kAlways;
+        } else if (v == "never") {
+          o->color = ColorWhen::kNever;
+        } else {
+          *error = item.shown + ": " + std::string(v) + ": expected auto, always or never";
+          return ParseOutcome::kUsageError;
+        }
+      } else if (name == "presence") {
+        o->presence = true;
+      } else if (name == "heartbeat") {
+        if (!ParseRange(item.shown, v, 1, 3600, &n, error)) return ParseOutcome::kUsageError;
+        o->heartbeat_s = static_cast<int>(n);
       } else if (name == "hops") {
         if (!ParseRange(item.shown, v, 1, 255, &n, error)) return ParseOutcome::kUsageError;
         o->hops = static_cast<int>(n);
@@ -324,6 +356,12 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, const char* env_use
         if (!ParseRange(item.shown, v, kMinQueueMax, kMaxQueueMax, &n, error))
           return ParseOutcome::kUsageError;
         (name == "queue-max" ? o->queue_max : o->stdout_max) = static_cast<size_t>(n);
+      } else if (name == "metrics") {
+        if (!ParseEndpoint(v, false, &o->metrics_at, error)) {
+          *error = item.shown + ": " + *error;
+          return ParseOutcome::kUsageError;
+        }
+        o->metrics = true;
       } else if (name == "handshake-timeout") {
         if (!ParseRange(item.shown, v, 1, 3600, &n, error)) return ParseOutcome::kUsageError;
         o->handshake_timeout = static_cast<int>(n);

@@ -11,6 +11,7 @@
 namespace floodchat {
 
 enum class Format { kChat, kText, kJson };
+enum class ColorWhen { kAuto, kAlways, kNever };
 
 struct Endpoint {
   std::string host;  // a name or an address, without IPv6 brackets
@@ -49,8 +50,14 @@ struct Options {
   size_t queue_max = kDefaultQueueMax;    // a peer's output queue above this drops the peer
   size_t stdout_max = kDefaultStdoutMax;  // pending stdout bytes before messages go unprinted
   int handshake_timeout = kDefaultHandshakeTimeout;  // seconds to connect and send a hello
+  int heartbeat_s = 30;  // presence: seconds between this node's "alive" events
+  bool presence = false;  // --presence: notices on stdout also off a terminal
+  bool timestamps = false;  // --timestamps: the arrival time before each line
+  ColorWhen color = ColorWhen::kAuto;  // --color: nicks in colour (chat format)
   int verbosity = 1;  // 0 quiet, 1 normal, 2 verbose
   std::string key_file;  // -k: keyed mode; empty: an open network
+  bool metrics = false;  // --metrics: serve the counters over HTTP
+  Endpoint metrics_at;
 };
 
 enum class ParseOutcome { kRun, kHelp, kVersion, kGenKey, kUsageError };

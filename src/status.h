@@ -14,6 +14,10 @@ struct PeerRow {
   std::string label;  // its address
   std::string nick;   // as the peer sent it; empty before its hello
   const char* state;  // connecting, handshake, inbound, outbound, closing
+  uint32_t id = 0;    // its PeerId
+  // The address it stands for: the one dialled, or for an inbound connection
+  // its IP with the port its hello gave; empty if none.
+  std::string address;
 };
 
 // A -c or /connect address waiting for its next attempt.

@@ -26,6 +26,27 @@ TEST(ReportThrottleTest, FirstReportAtOnceThenAtMostOnceASecondWithTheCount) {
   EXPECT_TRUE(t.Note(2005));
 }
 
+TEST(RepeatFilterTest, EachKindOnceThenOnceAMinuteWithWhatWasHeldBack) {
+  RepeatFilter f;
+  uint64_t held = 99;
+  EXPECT_TRUE(f.Show("refused: no key", 1000, &held));
+  EXPECT_EQ(held, 0u);
+  EXPECT_TRUE(f.Show("timed out", 1001, &held));  // another kind: its own first
+  EXPECT_EQ(held, 0u);
+  for (uint64_t t = 2000; t < 61000; t += 1000) EXPECT_FALSE(f.Show("refused: no key", t, &held));
+  EXPECT_TRUE(f.Show("refused: no key", 61000, &held));
+  EXPECT_EQ(held, 59u);
+  EXPECT_FALSE(f.Show("refused: no key", 61001, &held));
+  EXPECT_FALSE(f.Show("timed out", 2000, &held));
+  // Many kinds: the one shown longest ago is forgotten first, and a forgotten
+  // kind is new again.
+  for (size_t i = 0; i < RepeatFilter::kKinds; ++i)
+    EXPECT_TRUE(f.Show("kind " + std::to_string(i), 70000 + i, &held)) << i;
+  EXPECT_TRUE(f.Show("timed out", 70100, &held));  // forgotten, so shown at once
+  EXPECT_EQ(held, 0u);
+  EXPECT_FALSE(f.Show("kind 15", 70200, &held));  // still remembered
+}
+
 TEST(BacklogTest, HoldsInputBackUntilStalledOrStopped) {
   BacklogLimits l;
   l.soft = 100;

@@ -1,6 +1,7 @@
 // The console without a terminal: bytes fed in as stdin would bring them,
 // requests recorded by a fake node, and the stdout queue read back.
 #include "console/console.h"
+#include "console/views.h"
 
 #include <gtest/gtest.h>
 
@@ -18,8 +19,12 @@ class FakeNode : public ConsoleActions {
   void Connect(const Endpoint& e) override { log.push_back("connect " + EndpointText(e)); }
   void ShowPeers() override { log.push_back("peers"); }
   void ShowStats() override { log.push_back("stats"); }
+  void ShowWho() override { log.push_back("who"); }
   void SetNick(std::string_view nick) override { log.push_back("nick " + std::string(nick)); }
   void Quit() override { log.push_back("quit"); }
+  void Disconnect(std::string_view what) override {
+    log.push_back("disconnect " + std::string(what));
+  }
   std::vector<std::string> log;
 };
 
@@ -53,22 +58,29 @@ class ConsoleTest : public ::testing::Test {
 
 TEST_F(ConsoleTest, LinesBecomeRequests) {
   auto c = Make(ConsoleConfig());
-  Feed(c.get(), "hello\r\n\n/peers\n/stats\n/connect 10.0.0.1:7\n/nick bob\n//slash\n");
+  Feed(c.get(), "hello\r\n\n/peers\n/stats\n/connect 10.0.0.1:7\n/nick bob\n//slash\n"
+       "/disconnect  10.0.0.1:7 \n/Disconnect carol\n");
   EXPECT_EQ(node_.log, (std::vector<std::string>{"send hello", "peers", "stats",
                                                  "connect 10.0.0.1:7", "nick bob",
-                                                 "send /slash"}));
+                                                 "send /slash", "disconnect 10.0.0.1:7",
+                                                 "disconnect carol"}));
   EXPECT_TRUE(said_.empty());
 }
 
 TEST_F(ConsoleTest, BadCommandsSayWhyAndAskNothing) {
   auto c = Make(ConsoleConfig());
-  Feed(c.get(), "/connect nowhere\n/connect 10.0.0.1:0\n/nick \x01x\n/frobnicate\n");
+  Feed(c.get(),
+       "/connect nowhere\n/connect 10.0.0.1:0\n/nick \x01x\n/frobnicate\n/conect a:1\n"
+       "/\x1b[2Jx\n");
   EXPECT_TRUE(node_.log.empty());
-  ASSERT_EQ(said_.size(), 4u);
+  ASSERT_EQ(said_.size(), 6u);
   EXPECT_EQ(said_[0].rfind("/connect: ", 0), 0u);
   EXPECT_EQ(said_[1], "/connect: port 0 cannot be connected to");
   EXPECT_EQ(said_[2].rfind("/nick: ", 0), 0u);
-  EXPECT_EQ(said_[3].rfind("/frobnicate: ", 0), 0u);
+  EXPECT_EQ(said_[3], "unknown command /frobnicate (/help lists them; //text sends /text)");
+  EXPECT_EQ(said_[4], "unknown command /conect (did you mean /connect?)");
+  // What was typed is shown with its control bytes made visible.
+  EXPECT_EQ(said_[5].find('\x1b'), std::string::npos) << said_[5];
 }
 
 TEST_F(ConsoleTest, RawSendsEveryLineAndLongLinesAreRefused) {
@@ -155,6 +167,24 @@ TEST_F(ConsoleTest, AFullQueueDropsOnlyOnceItsBacklogStopsHoldingInputBack) {
   c->Tick(2300);
   ASSERT_EQ(said_.size(), 2u);
   EXPECT_EQ(said_[1], "stdout: 1 messages dropped: output not read fast enough (3 in all)");
+}
+
+TEST(StatsTextTest, ThreeAlignedCellsARowEveryCounterOnce) {
+  StatsView v;
+  v.sent = 7;
+  v.received = 1234567;
+  v.bytes_in = 18446744073709551615ull;
+  v.seen = 3;
+  v.seen_capacity = 65536;
+  v.auth_failed = 2;
+  std::string t = StatsText(v);
+  EXPECT_EQ(t,
+            "stats: sent=7                         received=1234567  duplicates=0\n"
+            "       bytes_in=18446744073709551615  bytes_out=0       peers=0\n"
+            "       stdout_dropped=0               seen=3/65536      evicted=0\n"
+            "       known=0                        attempts=0        failures=0\n"
+            "       reconnects=0                   refused=0         late=0\n"
+            "       auth_failed=2\n");
 }
 
 }  // namespace

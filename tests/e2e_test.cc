@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <ctime>
+
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -359,7 +362,9 @@ TEST(EndToEnd, CommandsAndLineErrors) {
   ASSERT_TRUE(a->WaitStderr("peers: 1 connected", 3000)) << a->err();
   ASSERT_TRUE(a->WaitStderr(" b inbound", 3000)) << a->err();
   a->Write("/frob\n");
-  ASSERT_TRUE(a->WaitStderr("floodchat: /frob: unknown command", 3000));
+  ASSERT_TRUE(a->WaitStderr("floodchat: unknown command /frob (/help lists them", 3000));
+  a->Write("/PEERZ\n");
+  ASSERT_TRUE(a->WaitStderr("floodchat: unknown command /PEERZ (did you mean /peers?)", 3000));
   a->Write("this line is too long\n");
   ASSERT_TRUE(a->WaitStderr("floodchat: line of 21 bytes not sent: longer than --max-size 10", 3000));
   a->Write("/help\n");
@@ -377,6 +382,108 @@ TEST(EndToEnd, CommandsAndLineErrors) {
   EXPECT_EQ(Stat(a.get(), "sent"), 2);
 }
 
+TEST(EndToEnd, DisconnectClosesAConnectionByAddressOrNick) {
+  Node a = StartNode("a");
+  Node b = StartNode("b", {a->Port()});
+  Node c = StartNode("c", {a->Port()});
+  ASSERT_TRUE(WaitConnected(b.get(), 1));
+  ASSERT_TRUE(WaitConnected(c.get(), 1));
+  ASSERT_TRUE(WaitConnected(a.get(), 2));
+  // By the -c address: closed and never dialled again.
+  std::string where = Addr(a->Port());
+  b->Write("/Disconnect " + where + "\n");
+  ASSERT_TRUE(b->WaitStderr("floodchat: /disconnect: " + where +
+                                ": 1 connection closed; no longer retried",
+                            3000))
+      << b->err();
+  ASSERT_TRUE(a->WaitStderr("(b): connection closed", 3000)) << a->err();
+  a->Write("/peers\n");
+  ASSERT_TRUE(a->WaitStderr("peers: 1 connected", 3000)) << a->err();
+  a->Write("after\n");
+  ASSERT_TRUE(c->WaitLineCount(1, 5000));
+  EXPECT_EQ(c->lines()[0], "a: after");
+  // Past the first retry's wait (0.5 to 1 s), b has still not dialled.
+  Proc::PumpAll(1500);
+  b->Write("/peers\n");
+  ASSERT_TRUE(b->WaitStderr("peers: 0 connected", 3000)) << b->err();
+  EXPECT_EQ(Count(b->err(), "floodchat: connected to "), 1u) << b->err();
+  EXPECT_TRUE(b->lines().empty());
+  // By nick: the connection c dialled closes; c keeps its -c target and
+  // dials again, which is c's choice.
+  a->Write("/disconnect c\n");
+  ASSERT_TRUE(a->WaitStderr("floodchat: /disconnect: c: 1 connection closed\n", 3000)) << a->err();
+  ASSERT_TRUE(WaitConnected(c.get(), 2, 5000)) << c->err();
+  a->Write("/disconnect nobody\n");
+  ASSERT_TRUE(a->WaitStderr("floodchat: /disconnect: nobody: no such connection or -c address",
+                            3000))
+      << a->err();
+  // /connect takes the dropped address back.
+  b->Write("/connect " + where + "\n");
+  ASSERT_TRUE(WaitConnected(b.get(), 2, 5000)) << b->err();
+  a->Write("again\n");
+  ASSERT_TRUE(b->WaitLineCount(1, 5000));
+  EXPECT_EQ(b->lines()[0], "a: again");
+}
+
+// `echo hi | floodchat --no-listen -c HUB` while the hub is still starting:
+// the refused address is retried within the 5 s drain time.
+TEST(EndToEnd, OneShotSendWaitsForAHubThatStartsASecondLater) {
+  int port = FreePort();
+  ASSERT_GT(port, 0);
+  Node once = Proc::Start({"--no-listen", "-n", "once", "-c", Addr(port)});
+  once->Write("hi\n");
+  once->CloseStdin();
+  ASSERT_TRUE(once->WaitStderr("connect to " + Addr(port) + ": ", 5000)) << once->err();
+  PumpFor(1000);
+  ASSERT_EQ(once->Wait(0), -1) << once->err();  // still waiting
+  // The hub is native: under an emulator its start-up would eat into the
+  // one-shot's 5 s, and the test is about the one-shot.
+  Node hub = Proc::StartNative({"-l", Addr(port), "-n", "hub", "--peers", "0"});
+  ASSERT_EQ(hub->Port(), port) << hub->err();
+  EXPECT_EQ(once->Wait(10000), 0) << once->err();
+  ASSERT_TRUE(hub->WaitLineCount(1, 5000)) << once->err();
+  EXPECT_EQ(hub->lines()[0], "once: hi");
+  EXPECT_EQ(once->err().find("not sent"), std::string::npos) << once->err();
+}
+
+bool IsClock(const std::string& s) {
+  return s.size() >= 9 && isdigit(s[0]) && isdigit(s[1]) && s[2] == ':' && isdigit(s[3]) &&
+         isdigit(s[4]) && s[5] == ':' && isdigit(s[6]) && isdigit(s[7]) && s[8] == ' ';
+}
+
+TEST(EndToEnd, TimestampsAndColourAreAskedFor) {
+  Node plain = StartNode("plain");  // to a pipe: --color auto is off
+  Node stamped = StartNode("stamped", {plain->Port()}, {"--timestamps"});
+  Node json = StartNode("json", {plain->Port()}, {"--timestamps", "-f", "json"});
+  Node colour = StartNode("colour", {plain->Port()}, {"--color", "always"});
+  ASSERT_TRUE(WaitConnected(plain.get(), 3));
+  long long before = static_cast<long long>(time(nullptr)) * 1000;
+  plain->Write("hi\n");
+  for (Proc* p : {stamped.get(), json.get(), colour.get()}) ASSERT_TRUE(p->WaitLineCount(1, 5000));
+  long long after = static_cast<long long>(time(nullptr)) * 1000 + 1000;
+  const std::string& s = stamped->lines()[0];
+  EXPECT_TRUE(IsClock(s)) << s;
+  EXPECT_EQ(s.substr(9), "plain: hi");
+  const std::string& j = json->lines()[0];
+  size_t at = j.find(",\"time_ms\":");
+  ASSERT_NE(at, std::string::npos) << j;
+  long long ms = atoll(j.c_str() + at + 11);
+  EXPECT_GE(ms, before) << j;
+  EXPECT_LE(ms, after) << j;
+  const std::string& c = colour->lines()[0];
+  EXPECT_EQ(c.rfind("\x1b[3", 0), 0u) << c;
+  EXPECT_NE(c.find("mplain\x1b[0m: hi"), std::string::npos) << c;
+  colour->Write("back\n");
+  ASSERT_TRUE(plain->WaitLineCount(1, 5000));
+  EXPECT_EQ(plain->lines()[0], "colour: back");
+  // A bad value is a usage error.
+  Node bad = Proc::Start({"--color", "sometimes"});
+  EXPECT_EQ(bad->Wait(5000), 2);
+  EXPECT_NE(bad->err().find("floodchat: --color: sometimes: expected auto, always or never"),
+            std::string::npos)
+      << bad->err();
+}
+
 TEST(EndToEnd, RawModeSendsSlashLines) {
   Node a = StartNode("a");
   Node b = StartNode("b", {a->Port()}, {"--raw"});
@@ -388,8 +495,9 @@ TEST(EndToEnd, RawModeSendsSlashLines) {
 }
 
 TEST(EndToEnd, NoSelfOrDuplicateConnections) {
-  Node a = StartNode("a");
-  Node b = StartNode("b", {a->Port(), a->Port()});
+  // The duplicate's closing is said with -v only.
+  Node a = StartNode("a", {}, {"-v"});
+  Node b = StartNode("b", {a->Port(), a->Port()}, {"-v"});
   ASSERT_TRUE(b->WaitStderr("127.0.0.1:" + std::to_string(a->Port()) + ": already kept connected",
                             5000))
       << b->err();
@@ -399,15 +507,31 @@ TEST(EndToEnd, NoSelfOrDuplicateConnections) {
   long long end = NowMs() + 5000;
   while (Count(a->err() + b->err(), "already connected to this node") == 0 && NowMs() < end)
     Proc::PumpAll(20);
-  EXPECT_GT(Count(a->err() + b->err(), "already connected to this node"), 0u) << a->err() << b->err();
+  EXPECT_GT(Count(a->err() + b->err(), "already connected to this node"), 0u)
+      << a->err() << b->err();
+  // At the default verbosity the same churn says nothing: c stays connected
+  // to a, whichever of the two connections survives and whoever closes the
+  // other.
+  Node c = StartNode("c", {a->Port()});
+  ASSERT_TRUE(WaitConnected(c.get(), 1));
+  size_t dials = Count(a->err(), ": connected, sent hello");
+  a->Write("/connect " + Addr(c->Port()) + "\n");
+  end = NowMs() + 5000;
+  while (Count(a->err(), ": connected, sent hello") == dials && NowMs() < end) Proc::PumpAll(20);
+  PumpFor(2500);  // the duplicate is closed, and past the time a closing waits to be said
+  for (const char* churn : {"already connected", "connection closed", "not connected to any peer"})
+    EXPECT_EQ(Count(c->err(), churn), 0u) << churn << "\n" << c->err();
+  EXPECT_EQ(Count(c->err(), "floodchat: connected to "), 1u) << c->err();
   a->Write("/connect " + Addr(a->Port()) + "\n");
   ASSERT_TRUE(a->WaitStderr("connection to this node itself", 5000)) << a->err();
   b->Write("once\n");
   ASSERT_TRUE(a->WaitLineCount(1, 5000));
   Settle();
   EXPECT_EQ(a->lines().size(), 1u);
+  ASSERT_TRUE(c->WaitLineCount(1, 5000));
+  EXPECT_EQ(c->lines().size(), 1u);
   a->Write("/peers\n");
-  ASSERT_TRUE(a->WaitStderr("peers: 1 connected", 3000)) << a->err();
+  ASSERT_TRUE(a->WaitStderr("peers: 2 connected", 3000)) << a->err();  // b and c, once each
   b->Write("/peers\n");
   ASSERT_TRUE(b->WaitStderr("peers: 1 connected", 3000)) << b->err();
 }

@@ -24,7 +24,7 @@ std::string Json(std::string_view in) {
   return std::string(reinterpret_cast<const char*>(b.data()), b.size());
 }
 
-std::string Format1(Format f, std::string_view nick, std::string_view text) {
+std::string Styled(Format f, std::string_view nick, std::string_view text, const OutputStyle& st) {
   Message m;
   for (size_t i = 0; i < kMessageIdBytes; ++i) m.id.bytes[i] = static_cast<uint8_t>(0xa0 + i);
   m.hops = 2;
@@ -32,8 +32,12 @@ std::string Format1(Format f, std::string_view nick, std::string_view text) {
   m.nick = nick;
   m.text = text;
   Buffer b;
-  FormatMessage(f, m, &b);
+  FormatMessage(f, m, st, &b);
   return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+std::string Format1(Format f, std::string_view nick, std::string_view text) {
+  return Styled(f, nick, text, OutputStyle());
 }
 
 TEST(FormatTest, ChatAndText) {
@@ -231,6 +235,72 @@ TEST(FormatTest, FastPathsMatchByteAtATimeReference) {
     ASSERT_EQ(Safe(text), ReferenceSafe(text)) << round;
     ASSERT_EQ(Json(text), ReferenceJson(text)) << round;
   }
+}
+
+TEST(FormatTest, ColourWrapsTheNickOnlyAndIsTheSameForTheSameNick) {
+  OutputStyle st;
+  st.color = true;
+  int c = NickColor("alice");
+  EXPECT_GE(c, 31);
+  EXPECT_LE(c, 36);
+  EXPECT_EQ(Styled(Format::kChat, "alice", "hi", st),
+            "\x1b[" + std::to_string(c) + "malice\x1b[0m: hi\n");
+  // A hostile nick is still made safe inside the colour.
+  EXPECT_EQ(Styled(Format::kChat, "a\x1b[2J", "hi", st),
+            "\x1b[" + std::to_string(NickColor("a\x1b[2J")) + "ma\\x1b[2J\x1b[0m: hi\n");
+  // Nicks spread over the six colours.
+  bool seen[37] = {};
+  for (int i = 0; i < 200; ++i) seen[NickColor("nick" + std::to_string(i))] = true;
+  for (int k = 31; k <= 36; ++k) EXPECT_TRUE(seen[k]) << k;
+}
+
+TEST(FormatTest, TimestampsComeFirstOrAsTimeMs) {
+  OutputStyle st;
+  st.timestamps = true;
+  st.clock = "12:34:56";
+  st.wall_ms = 1796220896789;
+  EXPECT_EQ(Styled(Format::kChat, "alice", "hi", st), "12:34:56 alice: hi\n");
+  EXPECT_EQ(Styled(Format::kText, "alice", "hi", st), "12:34:56 hi\n");
+  EXPECT_EQ(Styled(Format::kJson, "alice", "hi", st),
+            "{\"id\":\"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\",\"from\":\"alice\",\"hops\":2,"
+            "\"text\":\"hi\",\"time_ms\":1796220896789}\n");
+}
+
+TEST(FormatTest, PresenceLines) {
+  auto show = [](Format f, PresenceNotice n, OutputStyle st = OutputStyle()) {
+    Buffer b;
+    FormatPresence(f, n, st, &b);
+    return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+  };
+  PresenceNotice n;
+  n.kind = PresenceNotice::Kind::kJoined;
+  n.node_id = 0x0123456789abcdefull;
+  n.nick = "bob";
+  EXPECT_EQ(show(Format::kChat, n), "* bob joined\n");
+  EXPECT_EQ(show(Format::kJson, n), "{\"type\":\"joined\",\"node\":\"0123456789abcdef\",\"from\":\"bob\"}\n");
+  EXPECT_EQ(show(Format::kText, n), "");
+  n.kind = PresenceNotice::Kind::kRenamed;
+  n.nick = "robert";
+  n.old_nick = "b\x1b";
+  EXPECT_EQ(show(Format::kChat, n), "* b\\x1b is now robert\n");
+  EXPECT_EQ(show(Format::kJson, n),
+            "{\"type\":\"nick\",\"node\":\"0123456789abcdef\",\"from\":\"robert\",\"was\":\"b\\u001b\"}\n");
+  n.kind = PresenceNotice::Kind::kGone;
+  n.silent_ms = 92400;
+  OutputStyle st;
+  st.timestamps = true;
+  st.clock = "01:02:03";
+  st.wall_ms = 5;
+  EXPECT_EQ(show(Format::kChat, n, st), "01:02:03 * robert is gone (not heard from for 92 s)\n");
+  EXPECT_EQ(show(Format::kJson, n, st),
+            "{\"type\":\"gone\",\"node\":\"0123456789abcdef\",\"from\":\"robert\",\"silent_s\":92,"
+            "\"time_ms\":5}\n");
+  n.kind = PresenceNotice::Kind::kLeft;
+  EXPECT_EQ(show(Format::kChat, n), "* robert left\n");
+  n.kind = PresenceNotice::Kind::kBack;
+  EXPECT_EQ(show(Format::kChat, n), "* robert is back\n");
+  n.kind = PresenceNotice::Kind::kClash;
+  EXPECT_EQ(show(Format::kChat, n), "");
 }
 
 }  // namespace

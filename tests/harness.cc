@@ -9,7 +9,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,14 +50,18 @@ std::string BinaryPath() {
   return env != nullptr && *env != '\0' ? env : FLOODCHAT_DEFAULT_BIN;
 }
 
-std::unique_ptr<Proc> Proc::Start(const std::vector<std::string>& args, int open_files) {
+namespace {
+
+std::unique_ptr<Proc> StartWith(bool runner, const std::string& binary,
+                                const std::vector<std::string>& args, int open_files) {
   std::vector<std::string> command;
   // $FLOODCHAT_RUNNER: a command that runs the binary (an emulator), if any.
-  if (const char* runner = getenv("FLOODCHAT_RUNNER")) {
-    std::istringstream words(runner);
+  const char* run = getenv("FLOODCHAT_RUNNER");
+  if (runner && run != nullptr) {
+    std::istringstream words(run);
     for (std::string w; words >> w;) command.push_back(w);
   }
-  command.push_back(BinaryPath());
+  command.push_back(binary);
   // $FLOODCHAT_EXTRA_ARGS: options given to every node (words split on
   // spaces), e.g. "-k FILE" to run the mesh tests on a keyed network.
   if (const char* extra = getenv("FLOODCHAT_EXTRA_ARGS")) {
@@ -65,7 +69,17 @@ std::unique_ptr<Proc> Proc::Start(const std::vector<std::string>& args, int open
     for (std::string w; words >> w;) command.push_back(w);
   }
   command.insert(command.end(), args.begin(), args.end());
-  return StartCommand(command, open_files);
+  return Proc::StartCommand(command, open_files);
+}
+
+}  // namespace
+
+std::unique_ptr<Proc> Proc::Start(const std::vector<std::string>& args, int open_files) {
+  return StartWith(true, BinaryPath(), args, open_files);
+}
+
+std::unique_ptr<Proc> Proc::StartNative(const std::vector<std::string>& args) {
+  return StartWith(false, FLOODCHAT_DEFAULT_BIN, args, 0);
 }
 
 std::unique_ptr<Proc> Proc::StartCommand(const std::vector<std::string>& command,
@@ -363,6 +377,26 @@ size_t Count(const std::string& haystack, const std::string& needle) {
 
 size_t CountLine(const std::vector<std::string>& lines, const std::string& line) {
   return static_cast<size_t>(std::count(lines.begin(), lines.end(), line));
+}
+
+TempFile::TempFile(const std::string& content, mode_t mode) {
+  char dir[] = "/tmp/floodchat-keys-XXXXXX";
+  if (mkdtemp(dir) != nullptr) dir_ = dir;
+  path_ = dir_ + "/keys";
+  Rewrite(content);
+  chmod(path_.c_str(), mode);
+}
+
+TempFile::~TempFile() {
+  unlink(path_.c_str());
+  rmdir(dir_.c_str());
+}
+
+void TempFile::Rewrite(const std::string& content) {
+  FILE* f = fopen(path_.c_str(), "w");
+  if (f == nullptr) return;
+  fputs(content.c_str(), f);
+  fclose(f);
 }
 
 bool WaitConnected(Proc* node, size_t peers, int timeout_ms) {

@@ -28,6 +28,10 @@ class Proc {
   // `open_files`, if not 0, is the process's limit on open descriptors (both
   // soft and hard, as `ulimit -n` sets it).
   static std::unique_ptr<Proc> Start(const std::vector<std::string>& args, int open_files = 0);
+  // The same with the native build (the path the build gave), never through
+  // $FLOODCHAT_RUNNER: for the other end of a test about the binary under
+  // test, where that end's own platform is not the point.
+  static std::unique_ptr<Proc> StartNative(const std::vector<std::string>& args);
   // Starts any command (argv[0] is looked up in PATH), e.g. an emulator and
   // the binary it runs.
   static std::unique_ptr<Proc> StartCommand(const std::vector<std::string>& command,
@@ -120,6 +124,21 @@ class Listener {
 };
 
 long long NowMs();
+
+// A file in a fresh temporary directory, removed with it; mode 0600 unless
+// told otherwise (a key file).
+class TempFile {
+ public:
+  explicit TempFile(const std::string& content, mode_t mode = 0600);
+  ~TempFile();
+  const std::string& path() const { return path_; }
+  // Replaces the content in place (same path, same mode), as an editor that
+  // writes the file again does.
+  void Rewrite(const std::string& content);
+
+ private:
+  std::string dir_, path_;
+};
 
 // Occurrences of `needle` in `haystack`.
 size_t Count(const std::string& haystack, const std::string& needle);

@@ -32,31 +32,6 @@ std::string Addr(int port) { return "127.0.0.1:" + std::to_string(port); }
 const char kKey1[] = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const char kKey2[] = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
 
-// A file in a fresh temporary directory, removed with it; mode 0600 unless
-// told otherwise.
-class TempFile {
- public:
-  explicit TempFile(const std::string& content, mode_t mode = 0600) {
-    char dir[] = "/tmp/floodchat-keys-XXXXXX";
-    if (mkdtemp(dir) != nullptr) dir_ = dir;
-    path_ = dir_ + "/keys";
-    FILE* f = fopen(path_.c_str(), "w");
-    if (f != nullptr) {
-      fputs(content.c_str(), f);
-      fclose(f);
-    }
-    chmod(path_.c_str(), mode);
-  }
-  ~TempFile() {
-    unlink(path_.c_str());
-    rmdir(dir_.c_str());
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string dir_, path_;
-};
-
 // A TCP proxy on 127.0.0.1 in a thread of its own: it forwards every
 // connection it accepts to `target`, keeps a copy of all the bytes it
 // carries, and can flip one byte of the first connection's client-to-server
@@ -337,6 +312,32 @@ TEST(Keyed, AFullNodeTellsOutsidersNothing) {
       ASSERT_GE(outsider.received().size(), 5u);
       EXPECT_EQ(outsider.received()[4], '\x04') << "a full frame";
     }
+  }
+}
+
+// A node refused again and again (a neighbour that retries with the wrong
+// key, a scanner) is said once, not on every attempt; -v says every one.
+TEST(Keyed, RepeatedRefusalsAreSaidOnceAMinute) {
+  TempFile k1(std::string(kKey1) + "\n");
+  for (bool verbose : {false, true}) {
+    std::vector<std::string> args = {"-k", k1.path()};
+    if (verbose) args.push_back("-v");
+    Node a = StartNode("a", args);
+    int port = a->Port();
+    ASSERT_GT(port, 0) << a->err();
+    const int kTries = 6;
+    for (int i = 0; i < kTries; ++i) {
+      RawClient plain(port);
+      ASSERT_TRUE(plain.connected());
+      plain.Send(HelloBytes(100 + static_cast<uint64_t>(i), "plain"));
+      EXPECT_TRUE(plain.WaitClosed(5000)) << i;
+    }
+    EXPECT_EQ(Stat(a.get(), "auth_failed"), kTries);  // every one is counted
+    const std::string refusal = "refused: the peer has no network key (-k) and this node requires one";
+    long long until = NowMs() + 3000;
+    while (verbose && Count(a->err(), refusal) < static_cast<size_t>(kTries) && NowMs() < until)
+      Proc::PumpAll(20);
+    EXPECT_EQ(Count(a->err(), refusal), verbose ? static_cast<size_t>(kTries) : 1u) << a->err();
   }
 }
 

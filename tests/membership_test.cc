@@ -105,6 +105,57 @@ TEST_F(MembershipTest, FailedAttemptsBackOffAndOnlyTheFirstIsAnError) {
   EXPECT_LE(w[0].wait_ms, 2000u);
 }
 
+TEST_F(MembershipTest, AnAddressStillFailingAfterFiveTriesIsSaidOnceMore) {
+  Log quiet{1};  // the default verbosity: no debug lines
+  std::vector<std::string> said;
+  quiet.CaptureInto(&said);
+  MembershipConfig c;
+  c.self_id = kSelf;
+  c.seed = 7;
+  Membership m(c, &links_, &quiet);
+  m.AddTarget(Target("10.0.0.1", 7), 0);
+  uint64_t now = 0;
+  for (uint32_t attempt = 1; attempt <= 8; ++attempt) {
+    ASSERT_EQ(links_.dial_ids.size(), attempt);
+    m.OnPeerDown(links_.dial_ids.back(), "Connection refused", now);
+    for (size_t tries = 0; links_.dial_ids.size() == attempt && tries < 200; ++tries) {
+      now += 1000;
+      m.Tick(now, false);
+    }
+  }
+  ASSERT_EQ(said.size(), 2u);
+  EXPECT_EQ(said[0].rfind("connect to 10.0.0.1:7: Connection refused; retrying in ", 0), 0u);
+  EXPECT_EQ(said[1],
+            "connect to 10.0.0.1:7: 5 attempts in a row failed (Connection refused); still "
+            "retrying, up to a minute apart (/disconnect 10.0.0.1:7 stops it)");
+}
+
+TEST_F(MembershipTest, LosingTheLastPeerIsSaid) {
+  m_->AddTarget(Target("10.0.0.1", 7), 0);
+  m_->AddTarget(Target("10.0.0.2", 7), 0);
+  PeerId retired = kNoPeer;
+  ASSERT_EQ(m_->OnPeerUp(links_.dial_ids[0], Up(77, true), 1, &retired), UpVerdict::kLive);
+  ASSERT_EQ(m_->OnPeerUp(links_.dial_ids[1], Up(78, true), 1, &retired), UpVerdict::kLive);
+  m_->OnPeerDown(links_.dial_ids[0], "connection closed", 2);
+  EXPECT_FALSE(Said("not connected to any peer now"));
+  m_->OnPeerDown(links_.dial_ids[1], "connection closed", 3);
+  m_->Tick(3 + Membership::kLonelyNoticeMs - 1, false);
+  EXPECT_FALSE(Said("not connected to any peer now"));  // one may come back at once
+  EXPECT_EQ(m_->NextWake(), 3 + Membership::kLonelyNoticeMs);
+  m_->Tick(3 + Membership::kLonelyNoticeMs, false);
+  EXPECT_TRUE(Said("not connected to any peer now"));
+  // Alone for a moment only: nothing said.
+  said_.clear();
+  m_->AddTarget(Target("10.0.0.3", 7), 10000);
+  PeerId third = links_.dial_ids.back();
+  ASSERT_EQ(m_->OnPeerUp(third, Up(79, true), 10001, &retired), UpVerdict::kLive);
+  m_->OnPeerDown(third, "connection closed", 10002);
+  m_->AddTarget(Target("10.0.0.4", 7), 10003);
+  ASSERT_EQ(m_->OnPeerUp(links_.dial_ids.back(), Up(80, true), 10004, &retired), UpVerdict::kLive);
+  m_->Tick(20000, false);
+  EXPECT_FALSE(Said("not connected to any peer now"));
+}
+
 TEST_F(MembershipTest, NameThatDoesNotResolveIsRetriedToo) {
   links_.unresolvable["nowhere.invalid"] = 1;
   m_->AddTarget(Target("nowhere.invalid", 7), 0);
@@ -141,6 +192,42 @@ TEST_F(MembershipTest, LiveConnectionIsToldAddressesAndALostOneIsRedialledSoon) 
   EXPECT_EQ(m_->counters().failures, 0u);  // it worked: not a failure
   for (uint64_t t = 1000; t <= 2000 && links_.dialled_hosts.size() == 1; t += 10) m_->Tick(t, false);
   EXPECT_EQ(links_.dialled_hosts.size(), 2u);
+}
+
+TEST_F(MembershipTest, DisconnectClosesATargetAndStopsRetryingItUntilConnectAgain) {
+  m_->AddTarget(Target("10.0.0.1", 7), 0);
+  m_->AddTarget(Target("10.0.0.2", 7), 0);
+  PeerId one = links_.dial_ids[0], two = links_.dial_ids[1];
+  PeerId retired = kNoPeer;
+  ASSERT_EQ(m_->OnPeerUp(one, Up(77, true, Ipv4(10, 0, 0, 1, 7)), 5, &retired), UpVerdict::kLive);
+  std::vector<PeerId> closed;
+  EXPECT_EQ(m_->Disconnect("10.0.0.1:7", {}, 10, &closed), 1u);
+  EXPECT_EQ(closed.size(), 1u);
+  EXPECT_EQ(links_.retired, (std::vector<PeerId>{one}));
+  m_->OnPeerDown(one, "closed here", 11);
+  // Never dialled again, and not listed as waiting; the other target is.
+  for (uint64_t t = 11; t < 120000; t += 500) m_->Tick(t, false);
+  EXPECT_EQ(links_.dialled_hosts.size(), 2u);
+  std::vector<WaitingTarget> w = m_->WaitingTargets(120000);
+  EXPECT_TRUE(w.empty());  // 10.0.0.2 is still being dialled
+  // Twice is nothing to do; /connect keeps it again and dials at once.
+  EXPECT_EQ(m_->Disconnect("10.0.0.1:7", {}, 120000, &closed), 0u);
+  EXPECT_EQ(closed.size(), 0u);
+  m_->AddTarget(Target("10.0.0.1", 7), 120001);
+  ASSERT_EQ(links_.dialled_hosts.size(), 3u);
+  EXPECT_EQ(links_.dialled_hosts[2], "10.0.0.1:7");
+  // A connection named by its peer id (a nick, an inbound address) drops the
+  // target that led to it too, and the in-flight attempt of a target is
+  // retired with it.
+  EXPECT_EQ(m_->Disconnect("", {two}, 120002, &closed), 1u);
+  EXPECT_EQ(closed.size(), 1u);
+  EXPECT_EQ(links_.retired.back(), two);
+  // An inbound connection named by id is closed although no target is dropped.
+  ASSERT_TRUE(m_->OnAccepted(2000, 120003));
+  ASSERT_EQ(m_->OnPeerUp(2000, Up(88, false), 120004, &retired), UpVerdict::kLive);
+  EXPECT_EQ(m_->Disconnect("", {2000}, 120005, &closed), 0u);
+  EXPECT_EQ(closed.size(), 1u);
+  EXPECT_EQ(links_.retired.back(), 2000u);
 }
 
 TEST_F(MembershipTest, InboundPastMaxPeersIsRefusedWithAddressesToTry) {
@@ -247,6 +334,68 @@ TEST_F(MembershipWithPeers, KeepsPeersConnectionsFromTheBookAndAsksWhenShort) {
   EXPECT_EQ(m_->OpenConnections(), 3u);
 }
 
+TEST_F(MembershipWithPeers, ANodeClosedByDisconnectIsNotPickedFromTheBookAgain) {
+  ASSERT_TRUE(m_->OnAccepted(5, 0));
+  PeerId retired;
+  ASSERT_EQ(m_->OnPeerUp(5, Up(900, false, Ipv4(10, 0, 0, 5, 5)), 0, &retired), UpVerdict::kLive);
+  m_->OnAddresses(5, Offer({Ipv4(10, 0, 1, 1, 1)}), 10);
+  m_->Tick(10, false);
+  ASSERT_EQ(links_.dialled_addresses.size(), 1u);
+  PeerId dialled = links_.dial_ids[0];
+  ASSERT_EQ(m_->OnPeerUp(dialled, Up(901, true, Ipv4(10, 0, 1, 1, 1)), 20, &retired),
+            UpVerdict::kLive);
+  std::vector<PeerId> closed;
+  EXPECT_EQ(m_->Disconnect("", {dialled}, 30, &closed), 0u);  // no target: none dropped
+  EXPECT_EQ(closed.size(), 1u);
+  m_->OnPeerDown(dialled, "closed here", 31);
+  // Short of --peers 3 for ten minutes, and that address is the only one known.
+  for (uint64_t t = 31; t < 600000; t += 1000) m_->Tick(t, false);
+  EXPECT_EQ(links_.dialled_addresses.size(), 1u);
+}
+
+TEST_F(MembershipWithPeers, ADisconnectedNodeReachedAtAnotherGossipedAddressIsClosed) {
+  ASSERT_TRUE(m_->OnAccepted(5, 0));
+  PeerId retired;
+  ASSERT_EQ(m_->OnPeerUp(5, Up(900, false, Ipv4(10, 0, 0, 5, 5)), 0, &retired), UpVerdict::kLive);
+  std::vector<PeerId> closed;
+  m_->Disconnect("", {5}, 1, &closed);
+  m_->OnPeerDown(5, "closed here", 2);
+  // An address nobody has told us is node 900's; dialled, it turns out to be.
+  ASSERT_TRUE(m_->OnAccepted(6, 3));
+  ASSERT_EQ(m_->OnPeerUp(6, Up(901, false, Ipv4(10, 0, 0, 6, 6)), 3, &retired), UpVerdict::kLive);
+  m_->OnAddresses(6, Offer({Ipv4(10, 0, 1, 9, 1)}), 4);
+  m_->Tick(4, false);
+  ASSERT_EQ(links_.dialled_addresses.size(), 1u);
+  EXPECT_EQ(m_->OnPeerUp(links_.dial_ids.back(), Up(900, true, Ipv4(10, 0, 1, 9, 1)), 5, &retired),
+            UpVerdict::kRetire);
+  EXPECT_EQ(m_->LiveConnections(), 1u);
+}
+
+TEST_F(MembershipTest, LeavingRetriesATargetSoonWhateverItsBackoff) {
+  m_->AddTarget(Target("10.0.0.1", 7), 0);
+  uint64_t now = 0;
+  for (int i = 0; i < 7; ++i) {
+    m_->OnPeerDown(links_.dial_ids.back(), "Connection refused", now);
+    size_t dials = links_.dial_ids.size();
+    while (links_.dial_ids.size() == dials) m_->Tick(now += 1000, false);
+  }
+  m_->OnPeerDown(links_.dial_ids.back(), "Connection refused", now);
+  ASSERT_GT(m_->WaitingTargets(now)[0].wait_ms, 10000u);  // a long backoff by now
+  m_->BeginDrain(now);
+  EXPECT_LE(m_->WaitingTargets(now)[0].wait_ms, Membership::kLeavingRetryMs);
+  // A target dropped by /disconnect while its attempt is under way: that
+  // attempt's end is no failure, and nothing is said of it.
+  m_->Tick(now + Membership::kLeavingRetryMs, true);
+  uint64_t failures = m_->counters().failures;
+  std::vector<PeerId> closed;
+  m_->Disconnect("10.0.0.1:7", {}, now + 600, &closed);
+  ASSERT_EQ(closed.size(), 1u);
+  said_.clear();
+  m_->OnPeerDown(closed[0], "timed out", now + 700);
+  EXPECT_EQ(m_->counters().failures, failures);
+  EXPECT_TRUE(said_.empty()) << said_[0];
+}
+
 TEST_F(MembershipWithPeers, RequestsAreAnsweredAtMostEveryFiveSecondsPerPeer) {
   ASSERT_TRUE(m_->OnAccepted(5, 0));
   PeerId retired;
@@ -319,14 +468,24 @@ TEST_F(MembershipWithPeers, WhileLeavingOnlyAWaitingMessageJustifiesADial) {
   EXPECT_EQ(m_->book().size(), 0u);
   m_->AddTarget(Target("10.0.0.1", 7), 0);
   m_->OnPeerDown(links_.dial_ids[0], "Connection refused", 0);
-  m_->BeginDrain();
+  m_->BeginDrain(0);
   for (uint64_t t = 0; t < 5000; t += 100) m_->Tick(t, false);
   EXPECT_EQ(links_.dialled_hosts.size(), 1u);
   for (uint64_t t = 5000; t < 10000; t += 100) m_->Tick(t, true);
   EXPECT_EQ(links_.dialled_hosts.size(), 2u);
-  // Failures while leaving are not counted.
+  EXPECT_TRUE(m_->StillTrying());
+  // A refusal while leaving with a message is retried within half a second,
+  // however many failures came before.
   m_->OnPeerDown(links_.dial_ids[1], "Connection refused", 10000);
-  EXPECT_EQ(m_->counters().failures, 1u);
+  EXPECT_EQ(m_->counters().failures, 2u);
+  std::vector<WaitingTarget> w = m_->WaitingTargets(10000);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_LE(w[0].wait_ms, Membership::kLeavingRetryMs);
+  for (uint64_t t = 10000; t <= 10500; t += 50) m_->Tick(t, true);
+  ASSERT_EQ(links_.dialled_hosts.size(), 3u);
+  // An attempt the node gives up itself (nothing left to send) is no failure.
+  m_->OnPeerDown(links_.dial_ids[2], "", 10600);
+  EXPECT_EQ(m_->counters().failures, 2u);
 }
 
 TEST_F(MembershipTest, TargetWaitsForAFreeSlotAtMaxPeers) {

@@ -215,5 +215,26 @@ TEST(OptionsTest, UsageNamesEveryOption) {
   }
 }
 
+TEST(OptionsTest, MetricsTakesHostAndPort) {
+  Parsed off = Parse({});
+  EXPECT_FALSE(off.options.metrics);
+  Parsed p = Parse({"--metrics", "127.0.0.1:9100"});
+  ASSERT_EQ(p.outcome, ParseOutcome::kRun);
+  EXPECT_TRUE(p.options.metrics);
+  EXPECT_EQ(p.options.metrics_at.host, "127.0.0.1");
+  EXPECT_EQ(p.options.metrics_at.port, 9100);
+  Parsed v6 = Parse({"--metrics=[::1]:0"});
+  ASSERT_EQ(v6.outcome, ParseOutcome::kRun);
+  EXPECT_EQ(v6.options.metrics_at.host, "::1");
+  EXPECT_EQ(v6.options.metrics_at.port, 0);
+  // A bare port would mean every interface: the address must be said.
+  Parsed bare = Parse({"--metrics", "9100"});
+  ASSERT_EQ(bare.outcome, ParseOutcome::kUsageError);
+  EXPECT_EQ(bare.error, "--metrics: 9100: expected HOST:PORT");
+  Parsed missing = Parse({"--metrics"});
+  ASSERT_EQ(missing.outcome, ParseOutcome::kUsageError);
+  EXPECT_EQ(missing.error, "--metrics: missing value");
+}
+
 }  // namespace
 }  // namespace floodchat

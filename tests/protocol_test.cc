@@ -155,7 +155,7 @@ TEST_F(ProtocolTest, LinesWaitingForAPeerKeepMembershipDiallingWhileLeaving) {
   p_.AddTarget(e, 0);
   p_.OnPeerDown(links_.dial_ids[0], "Connection refused", 0);
   p_.Originate("me", "waiting", 0);
-  p_.BeginDrain();
+  p_.BeginDrain(0);
   for (uint64_t t = 0; t < 3000; t += 100) p_.Tick(t);
   EXPECT_EQ(links_.dialled_hosts.size(), 2u);
   // It comes up: the line goes, and nothing holds the node back any more.

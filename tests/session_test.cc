@@ -281,6 +281,44 @@ TEST(Session, WrongKeysFailWithinTheFirstExchange) {
   }
 }
 
+// A reload (SIGHUP) replaces the keys while sessions live: one mid-way
+// through its key exchange finishes with the key its hello named, even if
+// the reload dropped it, and the next one uses the new first key.
+TEST(Session, KeysReloadedDuringTheExchange) {
+  const char* why = nullptr;
+  {
+    Pair p(Keys({1, 2}), Keys({1, 2}));
+    Buffer to_r, to_i, plain;
+    p.i.Start(&to_r);  // names key 1
+    ASSERT_EQ(p.r.Receive(&to_r, kMaxRecord, &plain, &to_i, &why), Session::Status::kOk);
+    p.ikeys = Keys({2, 1});  // the initiator's file now starts with key 2
+    p.rkeys = Keys({2});     // and the responder no longer has key 1
+    Bytes f = MessageFrames(1, 10, 0);
+    ASSERT_TRUE(p.r.Seal(f.data(), f.size(), &to_i) == Session::SealStatus::kSealed);
+    ASSERT_EQ(p.i.Receive(&to_i, kMaxRecord, &plain, &to_r, &why), Session::Status::kOk) << why;
+    EXPECT_EQ(Take(&plain), f);
+    ASSERT_TRUE(p.i.Seal(f.data(), f.size(), &to_r) == Session::SealStatus::kSealed);
+    ASSERT_EQ(p.r.Receive(&to_r, kMaxRecord, &plain, &to_i, &why), Session::Status::kOk);
+    EXPECT_EQ(Take(&plain), f);
+    // A new session after the reload names key 2, which the responder has.
+    Session i2(&p.ikeys, true, Random(3).bytes), r2(&p.rkeys, false, Random(4).bytes);
+    Buffer a, b;
+    i2.Start(&a);
+    EXPECT_EQ(r2.Receive(&a, kMaxRecord, &plain, &b, &why), Session::Status::kOk);
+  }
+  {
+    Pair p(Keys({1}), Keys({1}));
+    Buffer to_r, to_i, plain;
+    p.i.Start(&to_r);
+    ASSERT_EQ(p.r.Receive(&to_r, kMaxRecord, &plain, &to_i, &why), Session::Status::kOk);
+    p.ikeys = Keys({2});  // key 1 removed before the answer arrived
+    Bytes f = MessageFrames(1, 10, 0);
+    ASSERT_TRUE(p.r.Seal(f.data(), f.size(), &to_i) == Session::SealStatus::kSealed);
+    ASSERT_EQ(p.i.Receive(&to_i, kMaxRecord, &plain, &to_r, &why), Session::Status::kOk) << why;
+    EXPECT_EQ(Take(&plain), f);
+  }
+}
+
 TEST(Session, AnyTamperedHandshakeByteStopsTheSession) {
   // Flip each byte of each key hello in turn: the handshake must not end with
   // both sides confirmed, and nothing may be delivered.

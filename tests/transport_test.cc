@@ -77,11 +77,12 @@ class TransportTest : public ::testing::Test {
     b_id_.node_id = 0xbbbb;
     b_id_.nick = "bob";
   }
-  std::unique_ptr<Transport> Make(const Identity* id, RecordingEvents* events, Limits limits = Limits()) {
+  std::unique_ptr<Transport> Make(const Identity* id, RecordingEvents* events, Limits limits = Limits(),
+                                  const Log* log = nullptr) {
     TransportConfig c;
     c.limits = limits;
     c.max_text = 65536;
-    return std::make_unique<Transport>(c, id, &no_keys_, events, &log_);
+    return std::make_unique<Transport>(c, id, &no_keys_, events, log != nullptr ? log : &log_);
   }
   // One turn of the loop for each transport, as node.cc runs them.
   void Turn(std::vector<Transport*> ts, int timeout_ms = 10) {
@@ -153,6 +154,44 @@ TEST_F(TransportTest, HellosReportWhoAndWhereAndFramesArriveInOrder) {
   for (uint64_t n : eb.frame_nodes) EXPECT_EQ(n, 0xaaaau);
   EXPECT_EQ(b->Describe(to_a), "127.0.0.1:" + std::to_string(a->listen_port()) + " (alice)");
   EXPECT_EQ(a->counters().bytes_out, b->counters().bytes_in);
+}
+
+// The other end closes one of two connections to this node while the second
+// is still being set up here: at the default verbosity nothing is said, not
+// the closing, nor the second "connected to".
+TEST_F(TransportTest, ADuplicateClosedByTheOtherEndIsNotNews) {
+  std::vector<std::string> b_said;
+  Log b_log{1};
+  b_log.CaptureInto(&b_said);
+  RecordingEvents ea, eb;
+  auto a = Make(&a_id_, &ea);
+  auto b = Make(&b_id_, &eb, Limits(), &b_log);
+  Endpoint at;
+  at.host = "127.0.0.1";
+  at.port = 0;
+  ASSERT_TRUE(a->Listen(at, true));
+  b->DialAddress(Loopback(a->listen_port()));
+  ASSERT_TRUE(TurnUntil({a.get(), b.get()}, [&] { return ea.up.size() == 1 && eb.up.size() == 1; }));
+  ASSERT_EQ(b_said.size(), 1u);
+  EXPECT_EQ(b_said[0].rfind("connected to ", 0), 0u);
+  // A second connection: b connects and says hello, a takes it up, and only
+  // then retires the first, so that b reads the first one's end before the
+  // second one's hello.
+  b->DialAddress(Loopback(a->listen_port()));
+  for (int i = 0; i < 20; ++i) Turn({b.get()});
+  ASSERT_TRUE(TurnUntil({a.get()}, [&] { return ea.up.size() == 2; }));
+  ASSERT_EQ(eb.up.size(), 1u);
+  a->Retire(ea.up[0]);
+  for (int i = 0; i < 20; ++i) Turn({a.get()});
+  ASSERT_TRUE(TurnUntil({b.get()}, [&] { return eb.up.size() == 2 && eb.down.size() == 1; }));
+  long long until = floodchat_test::NowMs() + Transport::kChurnGraceMs + 500;
+  while (floodchat_test::NowMs() < until) Turn({a.get(), b.get()});
+  EXPECT_EQ(b_said.size(), 1u) << b_said.back();
+  // With no other connection being set up, a closing is said at once.
+  a->Retire(ea.up[1]);
+  ASSERT_TRUE(TurnUntil({a.get(), b.get()}, [&] { return eb.down.size() == 2; }));
+  ASSERT_EQ(b_said.size(), 2u);
+  EXPECT_NE(b_said[1].find("(alice): connection closed"), std::string::npos) << b_said[1];
 }
 
 TEST_F(TransportTest, ADialRefusedAtOnceIsReportedByTheLoopNotInsideTheCall) {

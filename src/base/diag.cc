@@ -5,6 +5,18 @@
 
 namespace floodchat {
 
+namespace {
+
+StderrSink stderr_sink = nullptr;
+void* stderr_sink_context = nullptr;
+
+}  // namespace
+
+void SetStderrSink(StderrSink sink, void* context) {
+  stderr_sink = sink;
+  stderr_sink_context = context;
+}
+
 void ErrPrintf(const char* format, ...) {
   char text[4096];
   va_list args;
@@ -16,6 +28,10 @@ void ErrPrintf(const char* format, ...) {
   if (size >= sizeof text) {
     size = sizeof text - 1;
     text[size - 1] = '\n';
+  }
+  if (stderr_sink != nullptr) {
+    stderr_sink(stderr_sink_context, text, size);
+    return;
   }
   fwrite(text, 1, size, stderr);
   // Windows' C runtime buffers stderr when it is not a console.

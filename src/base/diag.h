@@ -5,6 +5,7 @@
 #ifndef FLOODCHAT_BASE_DIAG_H_
 #define FLOODCHAT_BASE_DIAG_H_
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,13 @@ namespace floodchat {
 // Writes the formatted text, which should end in a newline, to stderr. Text
 // beyond 4 KiB is cut, and the line still ends in a newline.
 void ErrPrintf(const char* format, ...) FLOODCHAT_PRINTF(1, 2);
+
+// While set, what ErrPrintf (and so every Log) writes goes to `sink`
+// instead, whole lines at a time: the console's, while its line editor owns
+// the terminal stderr shares, so that diagnostics are printed above the
+// input line. Null: stderr again.
+using StderrSink = void (*)(void* context, const char* text, size_t size);
+void SetStderrSink(StderrSink sink, void* context);
 
 // How much a diagnostic matters: -q shows kError only, the default kInfo
 // too, -v kDebug as well.

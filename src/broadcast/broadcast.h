@@ -28,7 +28,7 @@ struct BroadcastCounters {
   // Messages accepted as new that were copies of ones seen before: the seen
   // table had forgotten them (broadcast/dedup.h, OriginWindows).
   uint64_t late_duplicates = 0;
-  uint64_t payload_sends = 0;  // message frames queued to peers, all told
+  uint64_t payload_sends = 0;  // message frames queued to peers, all told (not presence)
 };
 
 class Broadcast {
@@ -36,8 +36,15 @@ class Broadcast {
   virtual ~Broadcast() = default;
 
   // A line typed or piped into this node: a new message with a fresh ID, to
-  // every peer, or kept until a first peer comes up.
-  virtual void Originate(std::string_view nick, std::string_view text, uint64_t now) = 0;
+  // every peer, or kept until a first peer comes up. Returns it (its nick
+  // and text point at the arguments).
+  virtual Message Originate(std::string_view nick, std::string_view text, uint64_t now) = 0;
+  // A presence event of this node (presence/presence.h): relayed as a
+  // message is, but only to peers up now, unless `keep_if_alone` (the node's
+  // first event, which then goes first to its first peer). False when it was
+  // dropped for want of a peer.
+  virtual bool Announce(std::string_view nick, std::string_view event, bool keep_if_alone,
+                        uint64_t now) = 0;
   // A well-formed message from `from` (its text within --max-size). `frame`
   // is its whole frame in the connection's input buffer, which the policy
   // may change in place (the hop count) and forward as it is.
@@ -55,7 +62,8 @@ class Broadcast {
   // lookup reads. Only a hint.
   virtual void Prefetch(const MessageId& id) const {}
 
-  // Own messages waiting for a first peer: their bytes and their number.
+  // Own messages waiting for a first peer: their bytes (presence events
+  // included) and their number (messages only).
   virtual size_t PendingBytes() const = 0;
   virtual uint64_t PendingMessages() const = 0;
 

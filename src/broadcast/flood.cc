@@ -11,23 +11,39 @@ bool Flood::Init(const FloodConfig& config) {
 }
 
 void Flood::SendToAll(const uint8_t* frame, size_t size, PeerId except) {
+  bool payload = frame[kLengthBytes] == kTypeMessage;
   for (PeerId peer : peers_) {
     if (peer == except) continue;
     links_->Send(peer, frame, size);
-    ++payload_sends_;
+    if (payload) ++payload_sends_;
   }
 }
 
-void Flood::Originate(std::string_view nick, std::string_view text, uint64_t now) {
-  Message m = relay_.Originate(nick, text, hop_limit_);
+bool Flood::Announce(std::string_view nick, std::string_view event, bool keep_if_alone,
+                     uint64_t now) {
+  if (peers_.empty() && !keep_if_alone) return false;
+  Message m = relay_.Originate(nick, event, hop_limit_, kTypePresence);
   if (peers_.empty()) {
     AppendMessage(m, &pending_);
-    ++pending_count_;
-    return;
+    return true;
   }
   scratch_.Clear();
   AppendMessage(m, &scratch_);
   SendToAll(scratch_.data(), scratch_.size(), kNoPeer);
+  return true;
+}
+
+Message Flood::Originate(std::string_view nick, std::string_view text, uint64_t now) {
+  Message m = relay_.Originate(nick, text, hop_limit_);
+  if (peers_.empty()) {
+    AppendMessage(m, &pending_);
+    ++pending_count_;
+    return m;
+  }
+  scratch_.Clear();
+  AppendMessage(m, &scratch_);
+  SendToAll(scratch_.data(), scratch_.size(), kNoPeer);
+  return m;
 }
 
 void Flood::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t frame_size,
@@ -48,8 +64,9 @@ void Flood::OnPeerUp(PeerId peer, uint64_t now) {
   // The first peer to come up carries what was typed while alone.
   links_->Send(peer, pending_.data(), pending_.size());
   payload_sends_ += pending_count_;
-  log_->Say(Level::kDebug, "sent %llu queued messages to %s",
-            static_cast<unsigned long long>(pending_count_), links_->Describe(peer).c_str());
+  if (pending_count_ > 0)
+    log_->Say(Level::kDebug, "sent %llu queued messages to %s",
+              static_cast<unsigned long long>(pending_count_), links_->Describe(peer).c_str());
   pending_.Clear();
   pending_.Release(0);
   pending_count_ = 0;

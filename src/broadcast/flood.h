@@ -37,7 +37,9 @@ class Flood : public Broadcast {
   // Allocates the seen table; false if the memory cannot be had.
   bool Init(const FloodConfig& config);
 
-  void Originate(std::string_view nick, std::string_view text, uint64_t now) override;
+  Message Originate(std::string_view nick, std::string_view text, uint64_t now) override;
+  bool Announce(std::string_view nick, std::string_view event, bool keep_if_alone,
+                uint64_t now) override;
   void OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t frame_size,
                  uint64_t now) override;
   void OnPeerUp(PeerId peer, uint64_t now) override;

@@ -9,8 +9,10 @@ bool Relay::Init(size_t seen_capacity, uint64_t node_id, uint64_t counter_start,
   return seen_.Init(seen_capacity, hash_key0, hash_key1) && origins_.Init(hash_key0 ^ hash_key1, origin_slots);
 }
 
-Message Relay::Originate(std::string_view nick, std::string_view text, uint8_t hop_limit) {
+Message Relay::Originate(std::string_view nick, std::string_view text, uint8_t hop_limit,
+                         uint8_t type) {
   Message m;
+  m.type = type;
   PutU64(m.id.bytes, node_id_);
   PutU64(m.id.bytes + 8, counter_++);
   m.hops = 1;
@@ -19,19 +21,20 @@ Message Relay::Originate(std::string_view nick, std::string_view text, uint8_t h
   m.text = text;
   seen_.SeenOrRemember(m.id);
   origins_.RecordIsLate(m.id);
-  ++counters_.sent;
+  if (type == kTypeMessage) ++counters_.sent;
   return m;
 }
 
 Verdict Relay::Accept(const Message& message) {
   Verdict v;
+  bool counted = message.type == kTypeMessage;
   if (seen_.SeenOrRemember(message.id)) {
-    ++counters_.duplicates;
+    if (counted) ++counters_.duplicates;
     v.duplicate = true;
     return v;
   }
-  ++counters_.received;
-  if (origins_.RecordIsLate(message.id)) ++counters_.late_duplicates;
+  if (counted) ++counters_.received;
+  if (origins_.RecordIsLate(message.id) && counted) ++counters_.late_duplicates;
   if (message.hops < message.hop_limit) {
     v.forward = true;
     v.forward_hops = static_cast<uint8_t>(message.hops + 1);

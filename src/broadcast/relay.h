@@ -30,7 +30,10 @@ class Relay {
 
   // Makes a message from this node: a fresh ID, remembered so that its echo is
   // dropped, hops 1 (it crosses one link to reach a neighbour).
-  Message Originate(std::string_view nick, std::string_view text, uint8_t hop_limit);
+  // A presence event (`type` kTypePresence) takes the next ID as a message
+  // does, but is not counted in counters().
+  Message Originate(std::string_view nick, std::string_view text, uint8_t hop_limit,
+                    uint8_t type = kTypeMessage);
 
   // Decides about a message received from a peer. A new message is printed;
   // it is forwarded with hops + 1 unless it has reached its hop limit. A late
@@ -41,8 +44,8 @@ class Relay {
   // Hint: a message with this ID will be accepted soon.
   void Prefetch(const MessageId& id) const { seen_.Prefetch(id); }
 
-  // sent, received, duplicates and late_duplicates; payload_sends is the
-  // policy's to count.
+  // sent, received, duplicates and late_duplicates, of messages only;
+  // payload_sends is the policy's to count.
   const BroadcastCounters& counters() const { return counters_; }
   const DedupRing& seen() const { return seen_; }
   uint64_t node_id() const { return node_id_; }

@@ -214,14 +214,53 @@ bool AppendJsonString(std::string_view bytes, Buffer* out) {
   return exact;
 }
 
+int NickColor(std::string_view nick) {
+  uint32_t h = 2166136261u;  // FNV-1a
+  for (char c : nick) h = (h ^ static_cast<uint8_t>(c)) * 16777619u;
+  return 31 + static_cast<int>(h % 6);
+}
+
+namespace {
+
+void AppendClock(const OutputStyle& style, Buffer* out) {
+  if (!style.timestamps) return;
+  out->Append(style.clock.data(), style.clock.size());
+  out->AppendByte(' ');
+}
+
+void AppendTimeMs(const OutputStyle& style, Buffer* out) {
+  if (!style.timestamps) return;
+  std::string t = ",\"time_ms\":" + std::to_string(style.wall_ms);
+  out->Append(t.data(), t.size());
+}
+
+void AppendNick(std::string_view nick, const OutputStyle& style, Buffer* out) {
+  if (!style.color) {
+    AppendTerminalSafe(nick, out);
+    return;
+  }
+  std::string on = "\x1b[" + std::to_string(NickColor(nick)) + "m";
+  out->Append(on.data(), on.size());
+  AppendTerminalSafe(nick, out);
+  out->Append("\x1b[0m", 4);
+}
+
+}  // namespace
+
 void FormatMessage(Format format, const Message& m, Buffer* out) {
+  FormatMessage(format, m, OutputStyle(), out);
+}
+
+void FormatMessage(Format format, const Message& m, const OutputStyle& style, Buffer* out) {
   switch (format) {
     case Format::kChat:
-      AppendTerminalSafe(m.nick, out);
+      AppendClock(style, out);
+      AppendNick(m.nick, style, out);
       out->Append(": ", 2);
       AppendTerminalSafe(m.text, out);
       break;
     case Format::kText:
+      AppendClock(style, out);
       AppendTerminalSafe(m.text, out);
       break;
     case Format::kJson: {
@@ -253,11 +292,58 @@ void FormatMessage(Format format, const Message& m, Buffer* out) {
         AppendBase64(m.text, out);
         out->AppendByte('"');
       }
+      AppendTimeMs(style, out);
       out->AppendByte('}');
       break;
     }
   }
   out->AppendByte('\n');
+}
+
+void FormatPresence(Format format, const PresenceNotice& n, const OutputStyle& style,
+                    Buffer* out) {
+  using Kind = PresenceNotice::Kind;
+  if (format == Format::kText || n.kind == Kind::kClash) return;
+  std::string silent = std::to_string(n.silent_ms / 1000);
+  if (format == Format::kChat) {
+    AppendClock(style, out);
+    out->Append("* ", 2);
+    AppendTerminalSafe(n.kind == Kind::kRenamed ? n.old_nick : n.nick, out);
+    std::string tail;
+    switch (n.kind) {
+      case Kind::kJoined: tail = " joined"; break;
+      case Kind::kLeft: tail = " left"; break;
+      case Kind::kRenamed: tail = " is now "; break;
+      case Kind::kGone: tail = " is gone (not heard from for " + silent + " s)"; break;
+      case Kind::kBack: tail = " is back"; break;
+      case Kind::kClash: break;
+    }
+    out->Append(tail.data(), tail.size());
+    if (n.kind == Kind::kRenamed) AppendTerminalSafe(n.nick, out);
+    out->AppendByte('\n');
+    return;
+  }
+  const char* type = n.kind == Kind::kJoined    ? "joined"
+                     : n.kind == Kind::kLeft    ? "left"
+                     : n.kind == Kind::kRenamed ? "nick"
+                     : n.kind == Kind::kGone    ? "gone"
+                                                : "back";
+  char node[17];
+  for (int i = 0; i < 16; ++i) node[i] = kHex[(n.node_id >> (60 - 4 * i)) & 15];
+  node[16] = 0;
+  std::string head = std::string("{\"type\":\"") + type + "\",\"node\":\"" + node + "\",\"from\":";
+  out->Append(head.data(), head.size());
+  AppendJsonString(n.nick, out);
+  if (n.kind == Kind::kRenamed) {
+    out->Append(",\"was\":", 7);
+    AppendJsonString(n.old_nick, out);
+  }
+  if (n.kind == Kind::kGone) {
+    std::string s = ",\"silent_s\":" + silent;
+    out->Append(s.data(), s.size());
+  }
+  AppendTimeMs(style, out);
+  out->Append("}\n", 2);
 }
 
 }  // namespace floodchat

@@ -15,10 +15,30 @@
 #include "base/buffer.h"
 #include "wire/frame.h"
 #include "options.h"
+#include "presence/presence.h"
 
 namespace floodchat {
 
+// How a line is dressed, beyond its format.
+struct OutputStyle {
+  bool color = false;      // chat: the nick in a colour of its own (NickColor)
+  bool timestamps = false;  // chat, text: `clock` and a space first; json: "time_ms"
+  std::string_view clock;  // "HH:MM:SS"
+  uint64_t wall_ms = 0;    // milliseconds since 1970, for json
+};
+
 void FormatMessage(Format format, const Message& message, Buffer* out);
+void FormatMessage(Format format, const Message& message, const OutputStyle& style, Buffer* out);
+// The SGR colour (31 to 36) a nick is shown in: the same for the same bytes.
+int NickColor(std::string_view nick);
+
+// A presence notice (presence/presence.h) as one stdout line. chat:
+// "* bob joined", "* bob left", "* bob is now robert", "* bob is gone (not
+// heard from for 92 s)", "* bob is back". json: {"type":"joined","node":"<16
+// hex>","from":NICK} with "was":OLD for "nick" and "silent_s":N for "gone";
+// types joined, left, nick, gone, back. Nothing in text, nor for kClash.
+void FormatPresence(Format format, const PresenceNotice& notice, const OutputStyle& style,
+                    Buffer* out);
 
 // `bytes` made safe for a terminal as in the chat format, for diagnostics
 // that show what a peer sent (its nick).

@@ -13,20 +13,69 @@ void PrintPeers(const PeersView& v) {
   }
   // -c and /connect addresses waiting for their next attempt.
   for (const WaitingTarget& t : v.waiting) {
-    ErrPrintf("  %s - retrying in %.1f s after %u failures\n", t.text.c_str(),
-              static_cast<double>(t.wait_ms) / 1000, t.failures);
+    ErrPrintf("  %s - retrying in %.1f s after %u failure%s\n", t.text.c_str(),
+              static_cast<double>(t.wait_ms) / 1000, t.failures, t.failures == 1 ? "" : "s");
   }
 }
 
-void PrintStats(const StatsView& v) {
-  auto u = [](uint64_t n) { return static_cast<unsigned long long>(n); };
-  ErrPrintf(
-      "stats: sent=%llu received=%llu duplicates=%llu bytes_in=%llu bytes_out=%llu "
-      "peers=%zu stdout_dropped=%llu seen=%zu/%zu evicted=%llu known=%zu attempts=%llu "
-      "failures=%llu reconnects=%llu refused=%llu late=%llu auth_failed=%llu\n",
-      u(v.sent), u(v.received), u(v.duplicates), u(v.bytes_in), u(v.bytes_out), v.peers,
-      u(v.stdout_dropped), v.seen, v.seen_capacity, u(v.evicted), v.known, u(v.attempts),
-      u(v.failures), u(v.reconnects), u(v.refused), u(v.late), u(v.auth_failed));
+std::string StatsText(const StatsView& v) {
+  auto u = [](uint64_t n) { return std::to_string(n); };
+  const std::string cells[] = {
+      "sent=" + u(v.sent),
+      "received=" + u(v.received),
+      "duplicates=" + u(v.duplicates),
+      "bytes_in=" + u(v.bytes_in),
+      "bytes_out=" + u(v.bytes_out),
+      "peers=" + u(v.peers),
+      "stdout_dropped=" + u(v.stdout_dropped),
+      "seen=" + u(v.seen) + "/" + u(v.seen_capacity),
+      "evicted=" + u(v.evicted),
+      "known=" + u(v.known),
+      "attempts=" + u(v.attempts),
+      "failures=" + u(v.failures),
+      "reconnects=" + u(v.reconnects),
+      "refused=" + u(v.refused),
+      "late=" + u(v.late),
+      "auth_failed=" + u(v.auth_failed),
+  };
+  // Three to a row, each column as wide as its widest cell and two spaces.
+  const size_t kColumns = 3, n = sizeof cells / sizeof cells[0];
+  size_t width[kColumns] = {};
+  for (size_t i = 0; i < n; ++i)
+    if (cells[i].size() > width[i % kColumns]) width[i % kColumns] = cells[i].size();
+  std::string out = "stats: ";
+  for (size_t i = 0; i < n; ++i) {
+    out += cells[i];
+    bool row_end = i % kColumns == kColumns - 1 || i == n - 1;
+    if (row_end) {
+      out += i == n - 1 ? "\n" : "\n       ";
+    } else {
+      out.append(width[i % kColumns] + 2 - cells[i].size(), ' ');
+    }
+  }
+  return out;
 }
+
+void PrintWho(const std::vector<WhoRow>& rows) {
+  size_t width = 0;
+  std::vector<std::string> nicks;
+  for (const WhoRow& r : rows) {
+    nicks.push_back(TerminalSafe(r.nick));
+    if (nicks.back().size() > width) width = nicks.back().size();
+  }
+  // A line each: a network of a thousand nodes is more than one write holds.
+  ErrPrintf("who: %zu node%s\n", rows.size(), rows.size() == 1 ? "" : "s");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::string pad(width + 2 - nicks[i].size(), ' ');
+    if (rows[i].self) {
+      ErrPrintf("  %s%sthis node\n", nicks[i].c_str(), pad.c_str());
+    } else {
+      ErrPrintf("  %s%sheard from %llu s ago\n", nicks[i].c_str(), pad.c_str(),
+                static_cast<unsigned long long>(rows[i].heard_ms_ago / 1000));
+    }
+  }
+}
+
+void PrintStats(const StatsView& v) { ErrPrintf("%s", StatsText(v).c_str()); }
 
 }  // namespace floodchat

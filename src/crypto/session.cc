@@ -67,7 +67,9 @@ void Session::AppendKeyHello(const uint8_t key_id[kKeyIdBytes], Buffer* out) {
 }
 
 void Session::Start(Buffer* wire_out) {
-  if (initiator_) AppendKeyHello((*keys_)[0].id, wire_out);
+  if (!initiator_) return;
+  initiator_key_ = (*keys_)[0];
+  AppendKeyHello(initiator_key_.id, wire_out);
 }
 
 Session::Status Session::OnKeyHello(const Frame& f, Buffer* wire_out, const char** why) {
@@ -82,11 +84,12 @@ Session::Status Session::OnKeyHello(const Frame& f, Buffer* wire_out, const char
   }
   const uint8_t* key_id = p + kMagicBytes + 1;
   const uint8_t* peer_public = key_id + kKeyIdBytes;
-  // Which key: the initiator's own first one, which the responder must have
-  // echoed; for the responder, the one the initiator names.
+  // Which key: for the initiator the one its own hello named (kept since,
+  // whatever a reload did), which the responder must have echoed; for the
+  // responder, the one the initiator names.
   const NetworkKey* key = nullptr;
   if (initiator_) {
-    if (memcmp(key_id, (*keys_)[0].id, kKeyIdBytes) == 0) key = &(*keys_)[0];
+    if (memcmp(key_id, initiator_key_.id, kKeyIdBytes) == 0) key = &initiator_key_;
   } else {
     for (const NetworkKey& k : *keys_)
       if (memcmp(key_id, k.id, kKeyIdBytes) == 0) key = &k;
@@ -117,6 +120,7 @@ Session::Status Session::OnKeyHello(const Frame& f, Buffer* wire_out, const char
          crypto::kChaChaKeyBytes);
   crypto::Wipe(ikm, sizeof ikm);
   crypto::Wipe(okm, sizeof okm);
+  crypto::Wipe(initiator_key_.secret, sizeof initiator_key_.secret);
   if (!shared) {
     // A public key of small order: the shared secret would be zero whatever
     // our secret, so the session would rest on the network key alone.

@@ -74,7 +74,10 @@ class Session {
     kPlainPeer,   // the peer opened with a plain hello or full frame: it has no key
   };
 
-  // `keys` (at least one) must outlive the session. `random` is
+  // `keys` (at least one) must outlive the session; they may be replaced
+  // while it lives (a reload). The initiator keeps the key it starts with;
+  // the responder picks from the keys of the moment the initiator's hello
+  // arrives. `random` is
   // kSessionRandomBytes from the OS source. `max_records` bounds the
   // records each way (tests lower it).
   Session(const std::vector<NetworkKey>* keys, bool initiator,
@@ -133,6 +136,10 @@ class Session {
   uint8_t ephemeral_secret_[kEphemeralBytes];
   uint8_t nonce_[kHandshakeNonceBytes];
   uint8_t own_hello_[kFrameHeaderBytes + kKeyHelloBytes];  // as sent, for the transcript
+  // The initiator's key as its hello named it: a reload of the keys while the
+  // exchange is under way does not change the key it finishes with. Wiped by
+  // its destructor, or once the session keys are derived.
+  NetworkKey initiator_key_;
   bool keyed_ = false;  // session keys derived
   bool confirmed_ = false;
   uint8_t send_key_[crypto::kChaChaKeyBytes] = {};

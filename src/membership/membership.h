@@ -53,6 +53,14 @@ class Membership {
   // Keeps a connection to `endpoint` from now on (-c, /connect); dials it
   // now unless it is already kept.
   void AddTarget(const Endpoint& endpoint, uint64_t now);
+  // /disconnect: stops keeping the -c or /connect address `text` (as
+  // EndpointText writes it) connected, and any target that led to one of
+  // `peers`; retires those connections and the dropped targets' own. Returns
+  // how many targets it dropped; *closed gets the connections it retired.
+  // The nodes behind those connections are not dialled from the address book
+  // afterwards; they may still dial this node.
+  size_t Disconnect(const std::string& text, const std::vector<PeerId>& peers, uint64_t now,
+                    std::vector<PeerId>* closed);
 
   // Connection events, as LinkEvents describes them.
   bool OnAccepted(PeerId peer, uint64_t now);
@@ -72,10 +80,22 @@ class Membership {
   // `need_peer`: own messages wait for a first peer (while leaving, only
   // they justify a new connection).
   void Tick(uint64_t now, bool need_peer);
-  uint64_t NextWake() const { return next_maintain_; }
+  uint64_t NextWake() const { return lonely_at_ < next_maintain_ ? lonely_at_ : next_maintain_; }
   // The node is leaving: nothing new is dialled unless `need_peer`, and
-  // connection failures are no longer counted or reported.
-  void BeginDrain() { draining_ = true; }
+  // connection failures it causes itself are not counted.
+  void BeginDrain(uint64_t now);
+  // Whether a -c or /connect address (or, with --peers, a known address) is
+  // still there to be tried: a leaving node with messages to send waits for
+  // it, up to its drain time. Retries while leaving come every
+  // kLeavingRetryMs at most.
+  bool StillTrying() const;
+  static constexpr uint64_t kLeavingRetryMs = 500;
+  // A -c or /connect address failing this many times in a row is said again.
+  static constexpr uint32_t kUnreachableAfter = 5;
+  // The last peer gone is said when no other has come within this time (a
+  // duplicate closed by the other end while its twin is being set up is not
+  // news).
+  static constexpr uint64_t kLonelyNoticeMs = 2000;
 
   // Connections that count against --peers and --max-peers: attempts under
   // way, handshakes and live ones, not those being retired.
@@ -93,6 +113,7 @@ class Membership {
     PeerId peer = kNoPeer;    // the attempt or connection serving it
     uint64_t node_id = 0;     // the node it led to last
     bool self = false;        // it leads to this node: never dialled again
+    bool dropped = false;     // /disconnect: no longer kept (until /connect again)
     uint32_t failures = 0;
     uint64_t retry_at = 0;
   };
@@ -118,6 +139,9 @@ class Membership {
   Link* Find(PeerId peer);
   bool WantsConnections() const;
   bool NodeConnected(uint64_t node_id) const;
+  bool Shunned(uint64_t node_id) const;
+  uint64_t RetryWait(uint32_t failures);
+  void ReportFailure(const Target& t, const std::string& error, uint64_t wait, bool is_error);
   void DialTarget(size_t index, uint64_t now);
   void DialFromBook(const PeerAddress& address, uint64_t now);
   void SendAddresses(const Link& link, uint8_t flags, uint64_t now);
@@ -131,6 +155,11 @@ class Membership {
   Rng rng_;
   std::vector<Target> targets_;
   std::vector<Link> links_table_;  // unordered; a few dozen at most
+  // Nodes closed by /disconnect, oldest first: never picked from the address
+  // book (a -c or /connect names them again). At most kMaxShunned.
+  static constexpr size_t kMaxShunned = 64;
+  std::vector<uint64_t> shunned_;
+  uint64_t lonely_at_ = UINT64_MAX;  // when to say the last peer is gone
   MembershipCounters counters_;
   uint64_t next_maintain_ = 0;
   uint64_t next_gossip_ = 0;

@@ -41,14 +41,16 @@ struct Address {
 
 // Called first thing in main: makes stdin, stdout and stderr carry bytes as
 // they are (Windows would turn "\n" into "\r\n"), so that output is the same
-// on every platform. Nothing to do on POSIX.
+// on every platform; on POSIX, ignores SIGUSR1 and SIGHUP until Startup
+// handles them.
 void PrepareStdio();
 // The user's login name for the default nick ($USER; on Windows %USERNAME%
 // when $USER is unset), or null.
 const char* UserName();
 
 // Process-wide set-up: SIGPIPE ignored, SIGINT and SIGTERM turned into a stop
-// request that wakes Poll, stdout made non-blocking when it is not a terminal.
+// request, SIGUSR1 and SIGHUP into the requests of TakeRequest, each of which
+// wakes Poll; stdout made non-blocking when it is not a terminal.
 bool Startup(std::string* error);
 // Undoes what Startup changed on shared file descriptions (stdout's flags).
 void Cleanup();
@@ -109,8 +111,44 @@ struct PollEntry {
 bool Poll(std::vector<PollEntry>* entries, int timeout_ms, std::string* error);
 // True once SIGINT or SIGTERM (or the Windows console equivalents) arrived.
 bool StopRequested();
+// What an operator may ask of a running node by signal (POSIX only; Windows
+// has neither signal, and TakeRequest is always false there).
+enum class Request {
+  kStatus,  // SIGUSR1: print the /stats and /peers views
+  kReload,  // SIGHUP: read the key file again
+  kResize,  // SIGWINCH: the terminal's size changed
+  kResume,  // SIGCONT: the process was stopped and goes on; redraw
+};
+// True if the request arrived since the last call that returned true for it.
+// Several signals before one call count as one.
+bool TakeRequest(Request request);
+
+// The terminal, for the line editor (POSIX; the Windows console stays in
+// its cooked mode, and InteractiveTerminal is false there).
+// True when stdin and stdout are both terminals and $TERM names one that can
+// move its cursor (set, and not "dumb").
+bool InteractiveTerminal();
+// True when stderr is the terminal stdout is.
+bool StderrSharesTerminal();
+// True when stdout is a terminal (on Windows, a console), whatever stdin is:
+// what is printed there is read by a person.
+bool StdoutIsTerminal();
+// Puts stdin's terminal in the editor's mode: no echo, no line buffering,
+// no CR-to-LF translation, no flow control; signals (Ctrl-C, Ctrl-Z, Ctrl-\)
+// and output processing stay. The modes found are restored by LeaveRawMode,
+// at exit(), on a fatal signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT,
+// SIGQUIT) before it takes its course, and before the process stops
+// (SIGTSTP; SIGCONT enters the mode again and is Request::kResume).
+bool EnterRawMode(std::string* error);
+void LeaveRawMode();
+// The terminal's width in columns, 0 if unknown.
+int TerminalColumns();
 
 uint64_t NowMs();  // monotonic milliseconds
+// The wall clock: milliseconds since 1970 (UTC), and that time of day in the
+// local time zone as "HH:MM:SS" (for --timestamps).
+uint64_t WallClockMs();
+std::string LocalClock(uint64_t wall_ms);
 // Fills `size` bytes from the OS random source; false if it is unavailable.
 bool RandomBytes(void* out, size_t size);
 

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +32,10 @@ namespace {
 
 int wake_pipe[2] = {-1, -1};
 volatile sig_atomic_t stop_requested = 0;
+volatile sig_atomic_t status_requested = 0;
+volatile sig_atomic_t reload_requested = 0;
+volatile sig_atomic_t resize_requested = 0;
+volatile sig_atomic_t resume_requested = 0;
 int stdout_saved_flags = -1;
 bool stdout_pollable = false;
 
@@ -39,9 +45,19 @@ constexpr int kSendFlags = MSG_NOSIGNAL;
 constexpr int kSendFlags = 0;
 #endif
 
-void OnStopSignal(int) {
+void OnSignal(int sig) {
   int saved = errno;
-  stop_requested = 1;
+  if (sig == SIGUSR1) {
+    status_requested = 1;
+  } else if (sig == SIGHUP) {
+    reload_requested = 1;
+  } else if (sig == SIGWINCH) {
+    resize_requested = 1;
+  } else if (sig == SIGCONT) {
+    resume_requested = 1;
+  } else {
+    stop_requested = 1;
+  }
   char byte = 1;
   // The pipe is non-blocking: if it is full a wake-up is already pending.
   ssize_t ignored = write(wake_pipe[1], &byte, 1);
@@ -87,7 +103,12 @@ void NoDelay(int fd) {
 
 }  // namespace
 
-void PrepareStdio() {}
+void PrepareStdio() {
+  // Until Startup handles them, the operator's signals must not end the
+  // process (their default): a reload sent just after a service started.
+  signal(SIGUSR1, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+}
 
 std::string ResolveErrorText(int code) {
   return code == EAI_SYSTEM ? ErrnoText(errno) : gai_strerror(code);
@@ -120,10 +141,12 @@ bool Startup(std::string* error) {
   }
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
-  sa.sa_handler = OnStopSignal;
+  sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  // No SA_RESTART: a call a signal interrupts returns EINTR, which every
+  // caller here treats as "try again".
+  // SIGWINCH and SIGCONT ask the line editor (terminal_posix.cc) to redraw.
+  for (int sig : {SIGINT, SIGTERM, SIGUSR1, SIGHUP, SIGWINCH, SIGCONT}) sigaction(sig, &sa, nullptr);
   // A terminal is left blocking: its file description is shared with the
   // shell, and terminal writes do not stall for long. Pipes, sockets and files
   // are made non-blocking so that a slow reader never stalls the loop; the
@@ -331,6 +354,26 @@ bool Poll(std::vector<PollEntry>* entries, int timeout_ms, std::string* error) {
 }
 
 bool StopRequested() { return stop_requested != 0; }
+
+bool TakeRequest(Request request) {
+  volatile sig_atomic_t* flag = &status_requested;
+  switch (request) {
+    case Request::kStatus:
+      break;
+    case Request::kReload:
+      flag = &reload_requested;
+      break;
+    case Request::kResize:
+      flag = &resize_requested;
+      break;
+    case Request::kResume:
+      flag = &resume_requested;
+      break;
+  }
+  if (*flag == 0) return false;
+  *flag = 0;
+  return true;
+}
 
 uint64_t NowMs() {
   timespec ts;

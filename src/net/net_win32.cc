@@ -28,6 +28,7 @@
 #include <windows.h>
 
 #include <fcntl.h>
+#include <time.h>
 #include <io.h>
 
 #include <climits>
@@ -415,6 +416,9 @@ bool Poll(std::vector<PollEntry>* entries, int timeout_ms, std::string* error) {
 }
 
 bool StopRequested() { return InterlockedCompareExchange(&stop_requested, 0, 0) != 0; }
+
+// Windows has no SIGUSR1 or SIGHUP (PORTABILITY in the man page).
+bool TakeRequest(Request) { return false; }
 
 uint64_t NowMs() { return GetTickCount64(); }
 

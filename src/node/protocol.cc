@@ -6,6 +6,7 @@ namespace floodchat {
 
 const Protocol::Route Protocol::kRoutes[] = {
     {kTypeMessage, &Protocol::OnMessageFrame},
+    {kTypePresence, &Protocol::OnMessageFrame},
     {kTypeAddresses, &Protocol::OnAddressesFrame},
     {kTypeHello, &Protocol::OnLateOpening},
     {kTypeFull, &Protocol::OnLateOpening},
@@ -19,8 +20,8 @@ bool Protocol::Init(const ProtocolConfig& config) {
   return flood_->Init(config.flood);
 }
 
-void Protocol::Originate(std::string_view nick, std::string_view text, uint64_t now) {
-  broadcast_->Originate(nick, text, now);
+Message Protocol::Originate(std::string_view nick, std::string_view text, uint64_t now) {
+  return broadcast_->Originate(nick, text, now);
 }
 
 void Protocol::Tick(uint64_t now) {
@@ -70,8 +71,10 @@ bool Protocol::OnFrame(const Incoming& in, uint64_t now, const char** why) {
 bool Protocol::OnMessageFrame(const Incoming& in, uint64_t now, const char** why) {
   Message m;
   if (!ParseMessage(in.frame, &m, why)) return false;
-  if (m.text.size() > max_text_) {
-    *why = "message longer than --max-size";
+  // A presence event is a kind byte and at most a nick, whatever --max-size.
+  size_t limit = m.type == kTypePresence ? 1 + kMaxNickBytes : max_text_;
+  if (m.text.size() > limit) {
+    *why = m.type == kTypePresence ? "presence event too long" : "message longer than --max-size";
     return false;
   }
   // The seen-table lookup is the one cache miss per message; when the next
@@ -85,7 +88,9 @@ bool Protocol::OnMessageFrame(const Incoming& in, uint64_t now, const char** why
 }
 
 void Protocol::Prefetch(const uint8_t* bytes, size_t size) const {
-  if (size < kFrameHeaderBytes + kMessageIdBytes || bytes[kLengthBytes] != kTypeMessage) return;
+  if (size < kFrameHeaderBytes + kMessageIdBytes ||
+      (bytes[kLengthBytes] != kTypeMessage && bytes[kLengthBytes] != kTypePresence))
+    return;
   MessageId id;
   memcpy(id.bytes, bytes + kFrameHeaderBytes, kMessageIdBytes);
   broadcast_->Prefetch(id);

@@ -39,13 +39,24 @@ class Protocol : public LinkEvents {
   bool Init(const ProtocolConfig& config);
 
   // Local events.
-  void Originate(std::string_view nick, std::string_view text, uint64_t now);
+  Message Originate(std::string_view nick, std::string_view text, uint64_t now);
+  bool Announce(std::string_view nick, std::string_view event, bool keep_if_alone, uint64_t now) {
+    return broadcast_->Announce(nick, event, keep_if_alone, now);
+  }
   void AddTarget(const Endpoint& endpoint, uint64_t now) { membership_->AddTarget(endpoint, now); }
+  // /disconnect: membership drops the targets and retires the connections;
+  // the broadcast policy stops sending to them at once.
+  size_t Disconnect(const std::string& text, const std::vector<PeerId>& peers, uint64_t now,
+                    std::vector<PeerId>* closed) {
+    size_t dropped = membership_->Disconnect(text, peers, now, closed);
+    for (PeerId p : *closed) broadcast_->OnPeerDown(p, now);
+    return dropped;
+  }
   // The time passed: both policies' timers.
   void Tick(uint64_t now);
   uint64_t NextWake() const;
   // The node is leaving.
-  void BeginDrain() { membership_->BeginDrain(); }
+  void BeginDrain(uint64_t now) { membership_->BeginDrain(now); }
 
   // A hint: the message frame at the start of `bytes` (if whole and a
   // message) will be offered soon; start loading what its lookup reads.

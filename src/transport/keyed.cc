@@ -66,7 +66,9 @@ bool Transport::OpenRecords(Peer* p, uint64_t now) {
         ClosePeer(p, refusal, Level::kError, now);
         return false;
       }
-      log_->Say(Level::kError, "%s: %s", p->label.c_str(), refusal);
+      std::string line = refusal;
+      Level level = Quieted(&line, Level::kError, now);
+      log_->Say(level, "%s: %s", p->label.c_str(), line.c_str());
       // Tell it why, then close once it has read that (as for a full node's
       // refusal). It is no longer one of the policies' connections.
       Session::AppendKeyRequired(&p->out);
@@ -80,20 +82,16 @@ bool Transport::OpenRecords(Peer* p, uint64_t now) {
   return true;
 }
 
-// One line a second at most, so that a stream of bad handshakes cannot fill
-// the log; the rest are counted (and shown in /stats).
+// Once a minute per kind at most, so that a stream of bad handshakes cannot
+// fill the log; the rest are counted (and shown in /stats). ClosePeer quiets
+// the failures of connections not yet up itself.
 void Transport::AuthFailed(Peer* p, const char* why, uint64_t now) {
   ++counters_.auth_failed;
   if (p->closing) return;
-  if (!auth_failures_.Note(now)) {
-    ClosePeer(p, why, Level::kDebug, now);
-    return;
-  }
-  uint64_t unreported = auth_failures_.Take(now) - 1;
   std::string line = why;
-  if (unreported > 0)
-    line += " (and " + std::to_string(unreported) + " more since the last report)";
-  ClosePeer(p, line, Level::kError, now);
+  Level level = Level::kError;
+  if (p->state == Peer::State::kLive) level = Quieted(&line, level, now);
+  ClosePeer(p, line, level, now);
 }
 
 // Keyed: seals what was queued this turn (or since the socket last ran low)

@@ -138,7 +138,11 @@ bool Transport::ProcessOpening(Peer* p, const Frame& f, uint64_t now) {
       Retire(p->id);
       break;
     case UpVerdict::kLive:
-      log_->Say(Level::kInfo, "connected to %s", Who(*p).c_str());
+      // A second connection to a node already connected is churn: one of
+      // the two is about to go, or has just been retired for this one.
+      bool churn = ClosedAsChurn(p->node_id, now);  // always: it says deferred closings
+      churn = AlsoConnected(*p, true) || churn;
+      log_->Say(churn ? Level::kDebug : Level::kInfo, "connected to %s", Who(*p).c_str());
       break;
   }
   return true;
@@ -166,6 +170,13 @@ void Transport::Send(PeerId id, const uint8_t* frames, size_t size) {
 void Transport::Retire(PeerId id) {
   Peer* p = Find(id);
   if (p == nullptr || p->closing || p->retiring) return;
+  if (p->state != Peer::State::kLive) {
+    // Nothing to hand over (a /disconnect of an attempt): closed this turn,
+    // quietly, before a hello could make it live.
+    p->doomed = true;
+    p->last_error.clear();
+    return;
+  }
   p->retiring = true;
   p->deadline = now_ + limits_.drain_ms;
 }

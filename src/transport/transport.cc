@@ -44,6 +44,7 @@ Transport::Transport(const TransportConfig& config, const Identity* identity,
 Transport::~Transport() { CloseAll(); }
 
 void Transport::CloseAll() {
+  SayDeferred(UINT64_MAX);  // nothing is left unsaid at exit
   for (auto& p : peers_) net::Close(p->socket);
   peers_.clear();
   net::Close(listener_);
@@ -97,14 +98,91 @@ void Transport::Reap() {
   peers_.resize(kept);
 }
 
+// Says why a connection closes, unless it is housekeeping: one of two
+// connections to a node that stays connected by the other (a duplicate closed
+// by its other end) closes quietly, and a failure before the hello is said
+// once a minute per kind (a node retrying with the wrong key would otherwise
+// repeat it on every attempt).
 void Transport::ClosePeer(Peer* p, const std::string& why, Level level, uint64_t now) {
   if (p->closing) return;
   p->closing = true;
   if (!why.empty()) {
-    log_->Say(level, "%s: %s", Who(*p).c_str(), why.c_str());
+    std::string line = why;
+    bool deferred = false;
+    if (level == Level::kInfo && p->state == Peer::State::kLive && p->node_id != 0) {
+      if (AlsoConnected(*p, false)) {
+        level = Level::kDebug;
+        // Its twin's "connected to" is not news either.
+        if (churn_.size() == kChurnSlots) churn_.erase(churn_.begin());
+        churn_.push_back({p->node_id, now});
+      } else if (deferred_.size() < kMaxDeferred && SettingUp()) {
+        // Said in kChurnGraceMs unless a connection to that node comes up
+        // meanwhile: the other end closed a duplicate whose twin is still
+        // being set up here. (A connection dialled again after this one
+        // closed is no twin: its "connected to" is said.)
+        deferred_.push_back({p->node_id, Who(*p) + ": " + line, now + kChurnGraceMs});
+        deferred = true;
+      }
+    }
+    if (p->state != Peer::State::kLive) level = Quieted(&line, level, now);
+    if (!deferred) log_->Say(level, "%s: %s", Who(*p).c_str(), line.c_str());
     if (p->last_error.empty()) p->last_error = why;
   }
   if (p->known) events_->OnPeerDown(p->id, p->last_error, now);
+}
+
+bool Transport::AlsoConnected(const Peer& p, bool count_retiring) const {
+  if (p.state != Peer::State::kLive) return false;
+  for (const auto& q : peers_) {
+    if (q.get() == &p || q->closing) continue;
+    if (q->state == Peer::State::kLive) {
+      if (q->node_id == p.node_id && (count_retiring || !q->retiring)) return true;
+    }
+  }
+  return false;
+}
+
+bool Transport::SettingUp() const {
+  for (const auto& q : peers_)
+    if (!q->closing && (q->state == Peer::State::kConnecting || q->state == Peer::State::kHandshake))
+      return true;
+  return false;
+}
+
+bool Transport::ClosedAsChurn(uint64_t node_id, uint64_t now) {
+  bool churn = false;
+  for (const auto& c : churn_)
+    if (c.first == node_id && now < c.second + kChurnMs) churn = true;
+  for (size_t i = 0; i < deferred_.size();) {
+    if (deferred_[i].node_id != node_id) {
+      ++i;
+      continue;
+    }
+    log_->Say(Level::kDebug, "%s", deferred_[i].text.c_str());
+    deferred_.erase(deferred_.begin() + static_cast<long>(i));
+    churn = true;
+  }
+  return churn;
+}
+
+void Transport::SayDeferred(uint64_t now) {
+  for (size_t i = 0; i < deferred_.size();) {
+    if (now < deferred_[i].at) {
+      ++i;
+      continue;
+    }
+    log_->Say(Level::kInfo, "%s", deferred_[i].text.c_str());
+    deferred_.erase(deferred_.begin() + static_cast<long>(i));
+  }
+}
+
+Level Transport::Quieted(std::string* line, Level level, uint64_t now) {
+  if (level == Level::kDebug) return level;
+  uint64_t held_back = 0;
+  if (!repeats_.Show(*line, now, &held_back)) return Level::kDebug;
+  if (held_back > 0)
+    *line += " (and " + std::to_string(held_back) + " more in the last minute)";
+  return level;
 }
 
 std::string Transport::Who(const Peer& p) const {
@@ -133,7 +211,9 @@ std::vector<PeerRow> Transport::Rows() const {
   std::vector<PeerRow> rows;
   for (const auto& p : peers_) {
     if (p->closing || p->Refused()) continue;
-    rows.push_back(PeerRow{p->label, p->nick, StateName(*p)});
+    PeerRow row{p->label, p->nick, StateName(*p), p->id, std::string()};
+    if (p->address.family != 0) row.address = net::AddressText(net::FromPeerAddress(p->address));
+    rows.push_back(row);
   }
   return rows;
 }
@@ -267,6 +347,7 @@ void Transport::HandlePoll(const net::PollEntry* entries, uint64_t now) {
 
 void Transport::CheckTimers(uint64_t now) {
   now_ = now;
+  SayDeferred(now);
   for (auto& p : peers_) {
     if (p->closing) continue;
     if (p->doomed) {
@@ -313,6 +394,8 @@ uint64_t Transport::NextWake(uint64_t now) const {
     if (backlog < wake) wake = backlog;
   }
   if (accept_resume_ > now && accept_resume_ < wake) wake = accept_resume_;
+  for (const auto& d : deferred_)
+    if (d.at < wake) wake = d.at;
   return wake;
 }
 

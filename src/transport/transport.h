@@ -106,6 +106,11 @@ class Transport : public Links {
 
   // ---- views
   size_t LivePeers() const;
+  // A live connection that the other end closes while another is being set
+  // up is said after this long, unless a connection to the same node comes
+  // up meanwhile (a duplicate the other end closed in favour of its twin):
+  // then only with -v.
+  static constexpr uint64_t kChurnGraceMs = 1500;
   std::vector<PeerRow> Rows() const;
   const TransportCounters& counters() const { return counters_; }
   uint16_t listen_port() const { return listen_port_; }
@@ -120,6 +125,30 @@ class Transport : public Links {
   void AcceptAll(uint64_t now);
   void Refuse(net::Socket s, const net::Address& from, uint64_t now);
   void ClosePeer(Peer* p, const std::string& why, Level level, uint64_t now);
+  // The level to say `line` at: kDebug for a repeat within RepeatFilter's
+  // minute; otherwise `level`, and `line` then tells how many were held back.
+  Level Quieted(std::string* line, Level level, uint64_t now);
+  // Another live connection leads to p's node (one being retired counts only
+  // with `count_retiring`).
+  bool AlsoConnected(const Peer& p, bool count_retiring) const;
+  // A connection to node_id closed as churn within kChurnMs, or one whose
+  // closing is still deferred (then said now, with -v only): a connection to
+  // that node coming up is not news.
+  bool ClosedAsChurn(uint64_t node_id, uint64_t now);
+  // Some connection is being dialled or is in its handshake.
+  bool SettingUp() const;
+  // Says the deferred closings that are due.
+  void SayDeferred(uint64_t now);
+  static constexpr uint64_t kChurnMs = 5000;
+  static constexpr size_t kChurnSlots = 8;
+  static constexpr size_t kMaxDeferred = 64;  // beyond, closings are said at once
+  std::vector<std::pair<uint64_t, uint64_t>> churn_;  // node ID, when; oldest first
+  struct DeferredClose {
+    uint64_t node_id;
+    std::string text;  // "WHO: why"
+    uint64_t at;       // said then
+  };
+  std::vector<DeferredClose> deferred_;
   void EnterRefusing(Peer* p, uint64_t now);
   void ReadPeer(Peer* p, uint64_t now);
   void ProcessFrames(Peer* p, uint64_t now);
@@ -146,8 +175,10 @@ class Transport : public Links {
   uint16_t listen_port_ = 0;     // told to peers in the hello; 0 when not listening
   uint64_t accept_resume_ = 0;   // accept() failed: poll the listener again then
   ReportThrottle accept_errors_;
-  ReportThrottle refusals_;
-  ReportThrottle auth_failures_;
+  ReportThrottle refusals_{RepeatFilter::kIntervalMs};  // over --max-peers
+  // Failures of the same kind before a connection is up (a refused key, a
+  // handshake timeout, a failed authentication), said once a minute.
+  RepeatFilter repeats_;
 
   std::vector<std::unique_ptr<Peer>> peers_;  // in the order they were made
   // PeerId -> Peer: the low 16 bits of an id are its slot here, the high

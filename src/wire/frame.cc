@@ -82,6 +82,7 @@ bool ParseMessage(const Frame& frame, Message* message, const char** why) {
     *why = "short message";
     return false;
   }
+  message->type = frame.type;
   memcpy(message->id.bytes, p, kMessageIdBytes);
   message->hops = p[kHopsOffset];
   message->hop_limit = p[kHopsOffset + 1];
@@ -142,7 +143,7 @@ void AppendMessage(const Message& m, Buffer* out) {
   size_t length = kTypeBytes + kMessageFixedBytes + m.nick.size() + m.text.size();
   uint8_t* p = out->Reserve(kLengthBytes + length);
   PutU32(p, static_cast<uint32_t>(length));
-  p[kLengthBytes] = kTypeMessage;
+  p[kLengthBytes] = m.type;
   p += kFrameHeaderBytes;
   memcpy(p, m.id.bytes, kMessageIdBytes);
   p[kHopsOffset] = m.hops;

@@ -9,6 +9,8 @@
 //   hello     := magic:"FLCH"  version:u8  node_id:u64be  nick_len:u8  nick
 //                [listen_port:u16be  [more extension bytes, ignored]]
 //   message   := id:16 bytes  hops:u8  hop_limit:u8  nick_len:u8  nick  text
+//   presence  := the same payload as message; its text is an event
+//                (presence/presence.h: joined, left, a new nick, alive)
 //   addresses := flags:u8  count:u8  address[count]
 //   full      := the same payload as addresses
 //   address   := family:u8 (4 or 6)  ip:4 or 16 bytes  port:u16be
@@ -47,6 +49,9 @@ constexpr uint8_t kTypeAddresses = 0x03;
 constexpr uint8_t kTypeFull = 0x04;
 // The first frame of a keyed node (session.h); an open node refuses it.
 constexpr uint8_t kTypeKeyHello = 0x05;
+// Relayed, deduplicated and hop-limited as messages are, from the same ID
+// sequence, but shown as presence notices; nodes before it skip it.
+constexpr uint8_t kTypePresence = 0x06;
 
 constexpr uint8_t kHelloMagic[4] = {'F', 'L', 'C', 'H'};
 constexpr uint8_t kProtocolVersion = 1;
@@ -101,6 +106,7 @@ struct AddressList {
 };
 
 struct Message {
+  uint8_t type = kTypeMessage;  // or kTypePresence
   MessageId id{};
   uint8_t hops = 0;
   uint8_t hop_limit = 0;
@@ -134,6 +140,7 @@ bool WholeFrames(const uint8_t* data, size_t size);
 // Payload parsers: false and *why on a short payload, bad magic, bad version,
 // a nick of the wrong length or a hop count out of range.
 bool ParseHello(const Frame& frame, Hello* hello, const char** why);
+// ParseMessage reads kTypeMessage and kTypePresence frames (and sets type).
 bool ParseMessage(const Frame& frame, Message* message, const char** why);
 // For kTypeAddresses and kTypeFull: false and *why on a short or overlong
 // payload, more than kMaxAddressesPerFrame addresses or an unknown family.

@@ -103,6 +103,14 @@ SEEDS = {
         "chat_controls": bytes([0 + 3 * 3]) + b"m\x07\x1b" + b"tab\there \x7f \xc2\x9b \xe2\x82\xac",
         "text_all_bytes": bytes([1]) + bytes(range(256)),
     },
+    # First byte: piece size - 1 (how the bytes arrive); then the request.
+    "http": {
+        "scrape": b"\x07GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n",
+        "head_lf": b"\x00HEAD /metrics?a=b HTTP/1.0\n\n",
+        "post": b"\x03POST /metrics HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc",
+        "tls": b"\x40\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03",
+        "long": b"\xffGET /" + b"a" * 5000 + b" HTTP/1.1\r\n\r\n",
+    },
 }
 
 for target, seeds in SEEDS.items():

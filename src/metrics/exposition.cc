@@ -1,0 +1,70 @@
+#include "metrics/exposition.h"
+
+#include <cstdio>
+
+namespace floodchat {
+
+// Each line says which /stats field it serves.
+const MetricSpec kMetrics[] = {
+    {"floodchat_messages_sent_total", true, "Messages this node originated (/stats sent).",
+     [](const StatsView& v) -> uint64_t { return v.sent; }},
+    {"floodchat_messages_received_total", true, "New messages received from peers (/stats received).",
+     [](const StatsView& v) -> uint64_t { return v.received; }},
+    {"floodchat_duplicates_total", true,
+     "Messages dropped as already seen (/stats duplicates).",
+     [](const StatsView& v) -> uint64_t { return v.duplicates; }},
+    {"floodchat_late_duplicates_total", true,
+     "Messages printed again because the table of seen IDs had forgotten them (/stats late).",
+     [](const StatsView& v) -> uint64_t { return v.late; }},
+    {"floodchat_bytes_received_total", true, "Bytes read from peers (/stats bytes_in).",
+     [](const StatsView& v) -> uint64_t { return v.bytes_in; }},
+    {"floodchat_bytes_sent_total", true, "Bytes written to peers (/stats bytes_out).",
+     [](const StatsView& v) -> uint64_t { return v.bytes_out; }},
+    {"floodchat_peers", false, "Connections carrying messages now (/stats peers).",
+     [](const StatsView& v) -> uint64_t { return v.peers; }},
+    {"floodchat_stdout_dropped_total", true,
+     "Messages not printed because standard output was not read (/stats stdout_dropped).",
+     [](const StatsView& v) -> uint64_t { return v.stdout_dropped; }},
+    {"floodchat_seen_ids", false, "Message IDs in the table of seen IDs (/stats seen).",
+     [](const StatsView& v) -> uint64_t { return v.seen; }},
+    {"floodchat_seen_ids_capacity", false, "Capacity of the table of seen IDs (--seen).",
+     [](const StatsView& v) -> uint64_t { return v.seen_capacity; }},
+    {"floodchat_seen_evicted_total", true,
+     "IDs evicted from the full table of seen IDs (/stats evicted).",
+     [](const StatsView& v) -> uint64_t { return v.evicted; }},
+    {"floodchat_known_addresses", false, "Addresses in the address book (/stats known).",
+     [](const StatsView& v) -> uint64_t { return v.known; }},
+    {"floodchat_dial_attempts_total", true, "Outbound connections started (/stats attempts).",
+     [](const StatsView& v) -> uint64_t { return v.attempts; }},
+    {"floodchat_dial_failures_total", true,
+     "Outbound connections that did not reach a handshake (/stats failures).",
+     [](const StatsView& v) -> uint64_t { return v.failures; }},
+    {"floodchat_reconnects_total", true,
+     "Outbound connections to an address connected before (/stats reconnects).",
+     [](const StatsView& v) -> uint64_t { return v.reconnects; }},
+    {"floodchat_refused_total", true,
+     "Incoming connections refused over --max-peers (/stats refused).",
+     [](const StatsView& v) -> uint64_t { return v.refused; }},
+    {"floodchat_auth_failed_total", true,
+     "Keyed mode: connections closed for another key, no key or a bad record (/stats "
+     "auth_failed).",
+     [](const StatsView& v) -> uint64_t { return v.auth_failed; }},
+};
+const size_t kMetricCount = sizeof kMetrics / sizeof kMetrics[0];
+
+std::string RenderMetrics(const StatsView& stats) {
+  std::string out;
+  out.reserve(kMetricCount * 160);
+  char line[320];
+  for (const MetricSpec& m : kMetrics) {
+    // HELP texts hold no backslash or line feed, which would need escaping.
+    int n = snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", m.name, m.help,
+                     m.name, m.counter ? "counter" : "gauge", m.name,
+                     static_cast<unsigned long long>(m.value(stats)));
+    if (n > 0) out.append(line, static_cast<size_t>(n) < sizeof line ? static_cast<size_t>(n)
+                                                                     : sizeof line - 1);
+  }
+  return out;
+}
+
+}  // namespace floodchat
