@@ -420,6 +420,9 @@ TEST(EndToEnd, DisconnectClosesAConnectionByAddressOrNick) {
   // /connect takes the dropped address back.
   b->Write("/connect " + where + "\n");
   ASSERT_TRUE(WaitConnected(b.get(), 2, 5000)) << b->err();
+  // a has c up too, so a line typed before a has b's hello would go to c
+  // alone (CI failed so once).
+  ASSERT_TRUE(WaitConnectedTo(a.get(), "b", 2)) << a->err();
   a->Write("again\n");
   ASSERT_TRUE(b->WaitLineCount(1, 5000));
   EXPECT_EQ(b->lines()[0], "a: again");

@@ -408,6 +408,22 @@ bool WaitConnected(Proc* node, size_t peers, int timeout_ms) {
   return true;
 }
 
+bool WaitConnectedTo(Proc* node, const std::string& nick, size_t times, int timeout_ms) {
+  long long end = NowMs() + timeout_ms;
+  const std::string tail = " (" + nick + ")";
+  for (;;) {
+    size_t seen = 0;
+    std::istringstream in(node->err());
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("floodchat: connected to ", 0) == 0 && line.size() >= tail.size() &&
+          line.compare(line.size() - tail.size(), tail.size(), tail) == 0)
+        ++seen;
+    if (seen >= times) return true;
+    if (NowMs() >= end) return false;
+    Proc::PumpAll(20);
+  }
+}
+
 void PumpFor(int ms) {
   long long end = NowMs() + ms;
   while (NowMs() < end) Proc::PumpAll(static_cast<int>(std::min<long long>(20, end - NowMs())));

@@ -145,6 +145,12 @@ size_t Count(const std::string& haystack, const std::string& needle);
 size_t CountLine(const std::vector<std::string>& lines, const std::string& line);
 // Waits until `node` has reported `peers` completed handshakes in all.
 bool WaitConnected(Proc* node, size_t peers, int timeout_ms = 5000);
+// Until `node` has said "connected to ... (nick)" `times` times in all. A
+// dialler says "connected" once the other end's hello has arrived, which can
+// be before the other end has read the dialler's: a line typed there at that
+// moment is not sent on the new connection. A test that types at the other
+// end waits for this too.
+bool WaitConnectedTo(Proc* node, const std::string& nick, size_t times, int timeout_ms = 5000);
 // Pumps every process's pipes for `ms` (PumpAll returns at the first output).
 void PumpFor(int ms);
 // PumpFor a moment, so that a late duplicate would show up before exact
