@@ -180,6 +180,9 @@ TEST(Keyed, NodesWithTheKeyChatAndOthersAreRefusedAndSeeNothing) {
                             5000))
       << o->err();
 
+  // a is the hub of every path: it must have b's and c's hellos too, not
+  // only they a's (b and c may be dialling each other meanwhile).
+  ASSERT_TRUE(WaitConnected(a.get(), 2)) << a->err();
   a->Write("from a\n");
   b->Write("from b\n");
   c->Write("from c\n");
