@@ -1,4 +1,5 @@
 #include "broadcast/dedup.h"
+#include "broadcast/origins.h"
 
 #include <gtest/gtest.h>
 
@@ -42,76 +43,171 @@ MessageId From(uint64_t origin, uint64_t counter) {
   return id;
 }
 
-TEST(OriginWindowsTest, NewMessagesInOrderAreNeverLate) {
-  OriginWindows w;
-  ASSERT_TRUE(w.Init(42));
-  for (uint64_t c = 1000; c < 5000; ++c) {
-    EXPECT_FALSE(w.RecordIsLate(From(7, c)));
-    EXPECT_FALSE(w.RecordIsLate(From(8, c * 3)));  // gaps are fine too
+// Records `counter` of `origin`; true if it was new.
+bool New(OriginTable* t, uint64_t origin, uint64_t counter) {
+  return !t->CoveredOrRecord(From(origin, counter));
+}
+
+OriginTable::Summary Of(const OriginTable& t, uint64_t origin) {
+  OriginTable::Summary s;
+  EXPECT_TRUE(t.Find(origin, &s));
+  return s;
+}
+
+TEST(OriginTableTest, InOrderEachCounterIsNewOnceAndTheFloorFollows) {
+  OriginTable t;
+  ASSERT_TRUE(t.Init(42));
+  for (uint64_t c = 1000; c < 20000; ++c) {
+    ASSERT_TRUE(New(&t, 7, c));
+    ASSERT_FALSE(New(&t, 7, c));
   }
+  EXPECT_EQ(Of(t, 7).floor, 20000u);
+  EXPECT_EQ(Of(t, 7).top, 20000u);
+  // Every earlier counter, however old, is a copy: the seen table may have
+  // forgotten them all.
+  for (uint64_t c = 1000; c < 20000; c += 7) EXPECT_FALSE(New(&t, 7, c)) << c;
+  EXPECT_EQ(t.skipped(), 0u);
+  EXPECT_EQ(t.Gaps(7), 0u);
 }
 
-TEST(OriginWindowsTest, ASecondCopyInsideTheWindowIsLate) {
-  OriginWindows w;
-  ASSERT_TRUE(w.Init(1));
-  for (uint64_t c = 0; c < 100; ++c) ASSERT_FALSE(w.RecordIsLate(From(7, c)));
-  EXPECT_TRUE(w.RecordIsLate(From(7, 50)));
-  EXPECT_TRUE(w.RecordIsLate(From(7, 99)));
-  EXPECT_TRUE(w.RecordIsLate(From(7, 0)));
-  EXPECT_FALSE(w.RecordIsLate(From(9, 50)));  // another origin's 50 is new
+TEST(OriginTableTest, OutOfOrderCountersAreGapsUntilTheyArriveOnce) {
+  OriginTable t;
+  ASSERT_TRUE(t.Init(1));
+  ASSERT_TRUE(New(&t, 7, 10));
+  ASSERT_TRUE(New(&t, 7, 15));  // 11..14 still on their way
+  EXPECT_EQ(Of(t, 7).floor, 11u);
+  EXPECT_EQ(Of(t, 7).top, 16u);
+  EXPECT_EQ(t.Gaps(7), 4u);
+  EXPECT_TRUE(t.IsGap(7, 12));
+  EXPECT_FALSE(t.IsGap(7, 15));
+  EXPECT_FALSE(t.IsGap(7, 16));  // not sent yet, as far as this node knows
+  for (uint64_t c = 14; c >= 11; --c) EXPECT_TRUE(New(&t, 7, c));
+  for (uint64_t c = 10; c < 16; ++c) EXPECT_FALSE(New(&t, 7, c));
+  EXPECT_EQ(Of(t, 7).floor, 16u);
+  EXPECT_EQ(t.Gaps(7), 0u);
+  EXPECT_TRUE(New(&t, 9, 12));  // another origin's 12 is its own
 }
 
-TEST(OriginWindowsTest, OvertakenMessagesAreNewOnceThenLate) {
-  OriginWindows w;
-  ASSERT_TRUE(w.Init(1));
-  ASSERT_FALSE(w.RecordIsLate(From(7, 10)));
-  ASSERT_FALSE(w.RecordIsLate(From(7, 15)));  // 11..14 still on their way
-  for (uint64_t c = 11; c < 15; ++c) EXPECT_FALSE(w.RecordIsLate(From(7, c)));
-  for (uint64_t c = 10; c < 16; ++c) EXPECT_TRUE(w.RecordIsLate(From(7, c)));
-  EXPECT_FALSE(w.RecordIsLate(From(7, 16)));
+TEST(OriginTableTest, WhatAnOriginSentJustBeforeItWasFirstHeardIsTakenOnce) {
+  OriginTable t;
+  ASSERT_TRUE(t.Init(2));
+  ASSERT_TRUE(New(&t, 7, 5000));
+  // Not gaps: the node starts from the present.
+  EXPECT_EQ(Of(t, 7).floor, 5001u);
+  EXPECT_EQ(t.Gaps(7), 0u);
+  EXPECT_TRUE(New(&t, 7, 4999));
+  EXPECT_FALSE(New(&t, 7, 4999));
+  EXPECT_TRUE(New(&t, 7, 5000 - OriginTable::kJoinGrace));
+  EXPECT_FALSE(New(&t, 7, 5000 - OriginTable::kJoinGrace - 1));  // older: settled
 }
 
-TEST(OriginWindowsTest, SlidingForgetsBitsThatLeaveTheWindow) {
-  const uint64_t n = OriginWindows::kWindow;
-  OriginWindows w;
-  ASSERT_TRUE(w.Init(3));
-  ASSERT_FALSE(w.RecordIsLate(From(7, 0)));
-  // Counter n shares 0's bit; the slide must clear it first, or n + 1 .. would
-  // be taken for copies.
-  ASSERT_FALSE(w.RecordIsLate(From(7, n - 1)));
-  for (uint64_t c = n + 1; c < 2 * n; ++c) ASSERT_FALSE(w.RecordIsLate(From(7, c)));
-  // n was skipped: it is new, even though its bit once held 0.
-  EXPECT_FALSE(w.RecordIsLate(From(7, n)));
-  // 0 is now far behind the newest (2n - 1): taken for a late copy.
-  EXPECT_TRUE(w.RecordIsLate(From(7, 0)));
-  // A jump of more than a window clears everything.
-  ASSERT_FALSE(w.RecordIsLate(From(7, 10 * n)));
-  EXPECT_FALSE(w.RecordIsLate(From(7, 10 * n - 5)));
-  EXPECT_TRUE(w.RecordIsLate(From(7, 10 * n - 5)));
+TEST(OriginTableTest, ACounterBeyondTheWindowGivesUpTheGapsItLeavesBehind) {
+  const uint64_t w = OriginTable::kWindow;
+  OriginTable t;
+  ASSERT_TRUE(t.Init(3));
+  ASSERT_TRUE(New(&t, 7, 0));
+  ASSERT_TRUE(New(&t, 7, 3));  // gaps 1 and 2
+  for (uint64_t c = 4; c < w; ++c) ASSERT_TRUE(New(&t, 7, c));
+  EXPECT_EQ(t.Gaps(7), 2u);
+  EXPECT_EQ(t.skipped(), 0u);
+  // Counter w + 1 needs the window to start at 2: gap 1 is given up, 2 stays.
+  ASSERT_TRUE(New(&t, 7, w + 1));
+  EXPECT_EQ(t.skipped(), 1u);
+  EXPECT_EQ(t.Gaps(7), 2u);  // 2 and w
+  EXPECT_FALSE(New(&t, 7, 1));  // settled now: taken for a copy
+  EXPECT_TRUE(New(&t, 7, 2));
+  EXPECT_TRUE(New(&t, 7, w));  // shares 0's bit, which the slide cleared
+  EXPECT_EQ(Of(t, 7).floor, w + 2);
+  // A jump far ahead: the counters between that the window no longer reaches
+  // are given up; those it still reaches stay gaps.
+  ASSERT_TRUE(New(&t, 7, 10 * w));
+  EXPECT_EQ(t.skipped(), 1 + ((10 * w - w + 1) - (w + 2)));
+  EXPECT_EQ(t.Gaps(7), w - 1);  // [9w + 1, 10w)
+  EXPECT_EQ(Of(t, 7).floor, 10 * w - w + 1);
+  EXPECT_TRUE(New(&t, 7, 10 * w - 5));
+  EXPECT_FALSE(New(&t, 7, 10 * w - 5));
 }
 
-TEST(OriginWindowsTest, AnOriginThatLosesItsSlotStartsOver) {
-  OriginWindows w;
-  ASSERT_TRUE(w.Init(5));
-  ASSERT_FALSE(w.RecordIsLate(From(7, 100)));
-  // Many other origins: one of them takes 7's slot.
-  for (uint64_t o = 1000; o < 1000 + 8 * OriginWindows::kOrigins; ++o)
-    ASSERT_FALSE(w.RecordIsLate(From(o, 1)));
-  // 7's copy of 100 may now pass for new (its record was lost), but nothing
-  // breaks: the next message from 7 is new either way.
-  w.RecordIsLate(From(7, 100));
-  EXPECT_FALSE(w.RecordIsLate(From(7, 101)));
-  EXPECT_TRUE(w.RecordIsLate(From(7, 101)));
+TEST(OriginTableTest, TheLeastRecentlyHeardOriginIsEvicted) {
+  OriginTable t;
+  ASSERT_TRUE(t.Init(5, 4));
+  for (uint64_t o = 1; o <= 4; ++o) ASSERT_TRUE(New(&t, o, 100));
+  ASSERT_FALSE(New(&t, 1, 100));  // 1 is now the most recently heard; 2 the least
+  ASSERT_TRUE(New(&t, 5, 100));
+  EXPECT_EQ(t.size(), 4u);
+  EXPECT_EQ(t.evictions(), 1u);
+  OriginTable::Summary s;
+  EXPECT_FALSE(t.Find(2, &s));
+  EXPECT_TRUE(t.Find(1, &s));
+  // An evicted origin starts over: its old counter passes for new (the seen
+  // table is what catches that copy), its next one is new once.
+  EXPECT_TRUE(New(&t, 2, 100));
+  EXPECT_TRUE(New(&t, 2, 101));
+  EXPECT_FALSE(New(&t, 2, 101));
+  EXPECT_EQ(t.size(), 4u);
 }
 
-TEST(OriginWindowsTest, ExtremeCountersDoNotBreakIt) {
-  OriginWindows w;
-  ASSERT_TRUE(w.Init(6));
-  EXPECT_FALSE(w.RecordIsLate(From(7, UINT64_MAX - 1)));
-  EXPECT_TRUE(w.RecordIsLate(From(7, UINT64_MAX - 1)));
-  EXPECT_FALSE(w.RecordIsLate(From(7, UINT64_MAX)));  // the record starts over
-  EXPECT_FALSE(w.RecordIsLate(From(7, 0)));
-  EXPECT_TRUE(w.RecordIsLate(From(7, 0)));
+TEST(OriginTableTest, ManyOriginsThroughASmallTableKeepTheIndexWhole) {
+  // Evictions move index entries (backward-shift deletion): every origin
+  // still in the table must stay reachable.
+  OriginTable t;
+  ASSERT_TRUE(t.Init(6, 64));
+  std::mt19937_64 rng(11);
+  std::vector<uint64_t> recent;
+  for (int i = 0; i < 5000; ++i) {
+    uint64_t o = rng();
+    ASSERT_TRUE(New(&t, o, 1));
+    recent.push_back(o);
+  }
+  for (size_t i = recent.size() - 64; i < recent.size(); ++i)
+    EXPECT_FALSE(New(&t, recent[i], 1)) << i;
+  EXPECT_EQ(t.size(), 64u);
+}
+
+TEST(OriginTableTest, CountersAreFollowedAcrossTheWrap) {
+  OriginTable t;
+  ASSERT_TRUE(t.Init(6));
+  ASSERT_TRUE(New(&t, 7, UINT64_MAX - 1));
+  EXPECT_FALSE(New(&t, 7, UINT64_MAX - 1));
+  EXPECT_TRUE(New(&t, 7, UINT64_MAX));
+  EXPECT_TRUE(New(&t, 7, 0));
+  EXPECT_TRUE(New(&t, 7, 1));
+  EXPECT_FALSE(New(&t, 7, UINT64_MAX));
+  EXPECT_FALSE(New(&t, 7, 0));
+  EXPECT_EQ(Of(t, 7).floor, 2u);
+  EXPECT_EQ(t.skipped(), 0u);
+}
+
+TEST(OriginTableTest, CoversLooksWithoutRecording) {
+  OriginTable t;
+  ASSERT_TRUE(t.Init(8));
+  EXPECT_FALSE(t.Covers(From(7, 1)));
+  ASSERT_TRUE(New(&t, 7, 1));
+  EXPECT_TRUE(t.Covers(From(7, 1)));
+  EXPECT_FALSE(t.Covers(From(7, 2)));
+  EXPECT_TRUE(New(&t, 7, 2));
+}
+
+TEST(OriginTableTest, RandomArrivalsOfShuffledCopiesAreNewExactlyOnce) {
+  // Several origins, each counter delivered 3 times in a shuffled order that
+  // keeps every copy within 2000 places of its first: each is new once.
+  OriginTable t;
+  ASSERT_TRUE(t.Init(9, 16));
+  std::mt19937_64 rng(3);
+  std::vector<std::pair<uint64_t, uint64_t>> arrivals;
+  for (uint64_t c = 0; c < 30000; ++c)
+    for (int k = 0; k < 3; ++k) arrivals.push_back({1 + c % 5, 777 + c / 5});
+  for (size_t i = 0; i + 1 < arrivals.size(); ++i) {
+    size_t j = i + rng() % std::min<size_t>(2000, arrivals.size() - i);
+    std::swap(arrivals[i], arrivals[j]);
+  }
+  std::set<std::pair<uint64_t, uint64_t>> had;
+  for (auto& a : arrivals) {
+    bool fresh = had.insert(a).second;
+    ASSERT_EQ(New(&t, a.first, a.second), fresh) << a.first << " " << a.second;
+  }
+  for (uint64_t o = 1; o <= 5; ++o) EXPECT_EQ(t.Gaps(o), 0u);
+  EXPECT_EQ(t.skipped(), 0u);
 }
 
 TEST(DedupRingTest, EvictsInArrivalOrder) {

@@ -19,6 +19,7 @@ using floodchat::Buffer;
 using floodchat::Endpoint;
 using floodchat::Frame;
 using floodchat::Message;
+using floodchat::MessageId;
 using floodchat::PeerAddress;
 using floodchat::PeerId;
 
@@ -106,6 +107,13 @@ class FakeLinks : public floodchat::Links, public floodchat::MessageSink {
   std::map<PeerId, std::string> nicks;
   std::vector<Delivered> delivered;
 };
+
+inline MessageId IdOf(uint64_t origin, uint64_t counter) {
+  MessageId id;
+  floodchat::PutU64(id.bytes, origin);
+  floodchat::PutU64(id.bytes + 8, counter);
+  return id;
+}
 
 // A message frame as a peer would send it.
 inline std::string MessageFrame(uint64_t origin, uint64_t counter, const std::string& nick,

@@ -30,7 +30,7 @@ TEST(RelayTest, OwnEchoIsDropped) {
   EXPECT_EQ(r.counters().received, 0u);
 }
 
-TEST(RelayTest, LateDuplicateIsCountedAndStillTreatedAsNew) {
+TEST(RelayTest, ACopyTheSeenTableForgotIsDroppedAndCountedLate) {
   Relay sender, r;
   ASSERT_TRUE(sender.Init(16, 1, 0, 1, 2));
   ASSERT_TRUE(r.Init(4, 2, 0, 3, 4));
@@ -40,11 +40,11 @@ TEST(RelayTest, LateDuplicateIsCountedAndStillTreatedAsNew) {
   for (int i = 0; i < 4; ++i) r.Accept(sender.Originate("s", "more", 64));  // evicts `first`
   EXPECT_EQ(r.counters().late_duplicates, 0u);
   Verdict v = r.Accept(first);  // its copy, come the long way round
-  EXPECT_FALSE(v.duplicate);
-  EXPECT_TRUE(v.forward);
-  EXPECT_EQ(v.forward_hops, 3);
+  EXPECT_TRUE(v.duplicate);
+  EXPECT_FALSE(v.forward);
   EXPECT_EQ(r.counters().late_duplicates, 1u);
-  EXPECT_EQ(r.counters().received, 6u);
+  EXPECT_EQ(r.counters().duplicates, 0u);
+  EXPECT_EQ(r.counters().received, 5u);
 }
 
 TEST(RelayTest, NewMessageIsForwardedWithOneMoreHop) {
@@ -85,15 +85,19 @@ TEST(RelayTest, HopsOneReachesOnlyNeighbours) {
   EXPECT_FALSE(r.Accept(sender.Originate("s", "x", 1)).forward);
 }
 
-TEST(RelayTest, EvictedIdIsAcceptedAgain) {
-  Relay sender, r;
-  ASSERT_TRUE(sender.Init(16, 1, 0, 1, 2));
-  ASSERT_TRUE(r.Init(2, 2, 0, 3, 4));
-  Message first = sender.Originate("s", "1", 64);
-  r.Accept(first);
-  r.Accept(sender.Originate("s", "2", 64));
-  r.Accept(sender.Originate("s", "3", 64));
-  EXPECT_FALSE(r.Accept(first).duplicate);  // the table is the only memory
+TEST(RelayTest, AForgottenCopyOfAnEvictedOriginPassesForNew) {
+  // The documented limit: with both the seen table and the origin's record
+  // gone, nothing remembers the message.
+  Relay a, b, r;
+  ASSERT_TRUE(a.Init(16, 1, 0, 1, 2));
+  ASSERT_TRUE(b.Init(16, 5, 0, 1, 2));
+  ASSERT_TRUE(r.Init(2, 2, 0, 3, 4, /*origin_slots=*/1));
+  Message first = a.Originate("a", "1", 64);
+  EXPECT_FALSE(r.Accept(first).duplicate);
+  EXPECT_FALSE(r.Accept(b.Originate("b", "2", 64)).duplicate);  // evicts a's record
+  EXPECT_FALSE(r.Accept(b.Originate("b", "3", 64)).duplicate);  // evicts first's ID
+  EXPECT_EQ(r.origins().evictions(), 1u);
+  EXPECT_FALSE(r.Accept(first).duplicate);
 }
 
 }  // namespace

@@ -8,15 +8,18 @@
 
 namespace floodchat {
 
+// A 64-bit finaliser with full avalanche (splitmix64's): spreads keyed IDs
+// over hash tables.
+inline uint64_t Mix64(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
 class Rng {
  public:
   explicit Rng(uint64_t seed = 0) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
+  uint64_t Next() { return Mix64(state_ += 0x9e3779b97f4a7c15ULL); }
   // Uniform enough below n (the bias of the modulo is below 2^-40 for the
   // small n used here); 0 when n is 0.
   uint64_t Below(uint64_t n) { return n == 0 ? 0 : Next() % n; }

@@ -25,8 +25,8 @@ struct BroadcastCounters {
   uint64_t sent = 0;        // messages this node originated
   uint64_t received = 0;    // new messages accepted from peers
   uint64_t duplicates = 0;  // messages dropped because their ID was seen
-  // Messages accepted as new that were copies of ones seen before: the seen
-  // table had forgotten them (broadcast/dedup.h, OriginWindows).
+  // Copies dropped after the seen table had forgotten their IDs: their
+  // origin's record (broadcast/origins.h) still covered them.
   uint64_t late_duplicates = 0;
   uint64_t payload_sends = 0;  // message frames queued to peers, all told (not presence)
 };

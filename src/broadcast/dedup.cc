@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/rng.h"
+
 namespace floodchat {
 
 namespace {
@@ -11,16 +13,6 @@ uint64_t Load64(const uint8_t* p) {
   uint64_t v;
   memcpy(&v, p, sizeof v);
   return v;
-}
-
-// A 64-bit finaliser with full avalanche (the one from SplitMix64).
-uint64_t Mix(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
 }
 
 // How many inserts ahead eviction prefetches.
@@ -62,7 +54,7 @@ bool DedupRing::Init(size_t capacity, uint64_t key0, uint64_t key1) {
 uint32_t DedupRing::Hash(const MessageId& id) const {
   uint64_t a = Load64(id.bytes) ^ key0_;
   uint64_t b = Load64(id.bytes + 8) ^ key1_;
-  return static_cast<uint32_t>(Mix(Mix(a) + b));
+  return static_cast<uint32_t>(Mix64(Mix64(a) + b));
 }
 
 size_t DedupRing::Find(const MessageId& id, uint32_t hash, bool* found) const {
@@ -133,49 +125,6 @@ bool DedupRing::SeenOrRemember(const MessageId& id) {
     while (ahead >= capacity_) ahead -= capacity_;  // no division on this path
     __builtin_prefetch(&index_[ring_hash_[ahead] & mask_]);
   }
-  return false;
-}
-
-OriginWindows::~OriginWindows() { free(origins_); }
-
-bool OriginWindows::Init(uint64_t hash_key, size_t slots) {
-  if (origins_ != nullptr || slots == 0) return false;
-  origins_ = static_cast<Origin*>(calloc(slots, sizeof(Origin)));
-  slots_ = slots;
-  key_ = hash_key;
-  return origins_ != nullptr;
-}
-
-bool OriginWindows::RecordIsLate(const MessageId& id) {
-  uint64_t node_id = GetU64(id.bytes);
-  uint64_t counter = GetU64(id.bytes + 8);
-  Origin& o = origins_[Mix(node_id ^ key_) % slots_];
-  auto bit = [&o](uint64_t c) -> uint64_t& { return o.bits[(c % kWindow) / 64]; };
-  auto mask = [](uint64_t c) { return uint64_t{1} << (c % 64); };
-  // `next` is 0 only in an unused slot; a counter of UINT64_MAX would wrap it
-  // to 0, so such a record simply starts over next time.
-  if (o.next == 0 || o.node_id != node_id) {
-    o.node_id = node_id;
-    o.next = counter + 1;
-    memset(o.bits, 0, sizeof o.bits);
-    bit(counter) |= mask(counter);
-    return false;
-  }
-  if (counter >= o.next) {
-    // Slide the window up: clear the bits of the counters skipped over.
-    if (counter - o.next >= kWindow) {
-      memset(o.bits, 0, sizeof o.bits);
-    } else {
-      for (uint64_t c = o.next; c < counter; ++c) bit(c) &= ~mask(c);
-    }
-    bit(counter) |= mask(counter);
-    o.next = counter + 1;
-    return false;
-  }
-  if (o.next - counter > kWindow) return true;  // far behind its origin's newest
-  uint64_t& word = bit(counter);
-  if ((word & mask(counter)) != 0) return true;
-  word |= mask(counter);  // overtaken on the way, but new
   return false;
 }
 

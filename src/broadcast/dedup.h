@@ -65,49 +65,6 @@ class DedupRing {
   uint64_t key0_ = 0, key1_ = 0;
 };
 
-// Tells late duplicates from new messages after the seen table has forgotten
-// them. A message ID is its origin's node ID and a counter the origin raises
-// by one per message, so for each of a bounded number of origins this keeps
-// the highest counter seen and one bit for each of the kWindow counters below
-// it. A message that the seen table takes for new is, by its origin's record:
-//  - new, if its counter is above the highest or its bit is clear;
-//  - a late duplicate, if its bit is set (exact: that ID was seen);
-//  - a late duplicate, if it is more than kWindow behind its origin's newest:
-//    on a working network the first copy of a message is not overtaken by
-//    kWindow later messages from the same origin, so this is a good guess
-//    but not a proof.
-// Origins share a fixed number of slots (kOrigins unless Init says otherwise)
-// chosen by a keyed hash; one that lands on a
-// taken slot replaces its holder, whose record starts over when it returns.
-// A hostile peer can fill the records with made-up IDs, so the verdict is
-// used to count and report, never to drop a message.
-class OriginWindows {
- public:
-  static constexpr size_t kOrigins = 256;
-  static constexpr uint64_t kWindow = 1024;
-
-  OriginWindows() = default;
-  ~OriginWindows();
-  OriginWindows(const OriginWindows&) = delete;
-  OriginWindows& operator=(const OriginWindows&) = delete;
-
-  // Allocates `slots` origin records (at least 1), about 144 bytes each.
-  bool Init(uint64_t hash_key, size_t slots = kOrigins);
-  // Records `id`, which the seen table did not hold; true if it is a late
-  // duplicate by the rules above.
-  bool RecordIsLate(const MessageId& id);
-
- private:
-  struct Origin {
-    uint64_t node_id;
-    uint64_t next;  // highest counter seen + 1; 0: slot unused
-    uint64_t bits[kWindow / 64];  // bit c % kWindow for counters in [next - kWindow, next)
-  };
-  Origin* origins_ = nullptr;
-  size_t slots_ = 0;
-  uint64_t key_ = 0;
-};
-
 }  // namespace floodchat
 
 #endif  // FLOODCHAT_BROADCAST_DEDUP_H_

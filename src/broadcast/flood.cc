@@ -77,26 +77,9 @@ void Flood::OnPeerDown(PeerId peer, uint64_t now) {
   if (it != peers_.end()) peers_.erase(it);
 }
 
-void Flood::Tick(uint64_t now) {
-  uint64_t late = relay_.counters().late_duplicates;
-  if (late != late_counted_) {
-    late_reports_.Note(now, late - late_counted_);
-    late_counted_ = late;
-  }
-  if (!late_reports_.Due(now)) return;
-  uint64_t n = late_reports_.Take(now);
-  log_->Say(Level::kError,
-            "%llu late duplicates: messages that came back after the --seen table (%zu IDs) had "
-            "forgotten them were printed again (%llu in all); a larger --seen avoids this",
-            static_cast<unsigned long long>(n), relay_.seen().capacity(),
-            static_cast<unsigned long long>(late));
-}
+void Flood::Tick(uint64_t now) {}
 
-uint64_t Flood::NextWake() const {
-  // A late duplicate counted since the last Tick is reported at once.
-  if (relay_.counters().late_duplicates != late_counted_) return 0;
-  return late_reports_.Deadline();
-}
+uint64_t Flood::NextWake() const { return UINT64_MAX; }
 
 BroadcastCounters Flood::counters() const {
   BroadcastCounters c = relay_.counters();

@@ -24,7 +24,7 @@ struct FloodConfig {
   uint64_t counter_start = 0;  // the first message's counter (random)
   uint64_t hash_key0 = 0, hash_key1 = 0;  // the seen table's secret hash key
   size_t seen = 65536;        // --seen
-  size_t origin_slots = OriginWindows::kOrigins;
+  size_t origin_slots = OriginTable::kDefaultCapacity;
   uint8_t hop_limit = 64;     // --hops
 };
 
@@ -44,7 +44,6 @@ class Flood : public Broadcast {
                  uint64_t now) override;
   void OnPeerUp(PeerId peer, uint64_t now) override;
   void OnPeerDown(PeerId peer, uint64_t now) override;
-  // Reports late duplicates, at most once a second.
   void Tick(uint64_t now) override;
   uint64_t NextWake() const override;
   void Prefetch(const MessageId& id) const override { relay_.Prefetch(id); }
@@ -70,8 +69,6 @@ class Flood : public Broadcast {
   uint64_t pending_count_ = 0;
   Buffer scratch_;  // one own message, encoded once for every peer
   uint64_t payload_sends_ = 0;
-  uint64_t late_counted_ = 0;  // late duplicates already handed to the throttle
-  ReportThrottle late_reports_;
 };
 
 }  // namespace floodchat

@@ -20,7 +20,7 @@ Message Relay::Originate(std::string_view nick, std::string_view text, uint8_t h
   m.nick = nick;
   m.text = text;
   seen_.SeenOrRemember(m.id);
-  origins_.RecordIsLate(m.id);
+  origins_.CoveredOrRecord(m.id);
   if (type == kTypeMessage) ++counters_.sent;
   return m;
 }
@@ -33,8 +33,12 @@ Verdict Relay::Accept(const Message& message) {
     v.duplicate = true;
     return v;
   }
+  if (origins_.CoveredOrRecord(message.id)) {
+    if (counted) ++counters_.late_duplicates;
+    v.duplicate = true;
+    return v;
+  }
   if (counted) ++counters_.received;
-  if (origins_.RecordIsLate(message.id) && counted) ++counters_.late_duplicates;
   if (message.hops < message.hop_limit) {
     v.forward = true;
     v.forward_hops = static_cast<uint8_t>(message.hops + 1);

@@ -9,6 +9,7 @@
 
 #include "broadcast/broadcast.h"
 #include "broadcast/dedup.h"
+#include "broadcast/origins.h"
 #include "wire/frame.h"
 
 namespace floodchat {
@@ -23,10 +24,10 @@ class Relay {
  public:
   // `node_id` and `counter_start` come from the OS random source: a message ID
   // is the node ID followed by a 64-bit counter that starts at counter_start.
-  // `origin_slots` sizes the late-duplicate record (dedup.h).
+  // `origin_slots` sizes the table of origins (origins.h).
   bool Init(size_t seen_capacity, uint64_t node_id, uint64_t counter_start,
             uint64_t hash_key0, uint64_t hash_key1,
-            size_t origin_slots = OriginWindows::kOrigins);
+            size_t origin_slots = OriginTable::kDefaultCapacity);
 
   // Makes a message from this node: a fresh ID, remembered so that its echo is
   // dropped, hops 1 (it crosses one link to reach a neighbour).
@@ -35,10 +36,10 @@ class Relay {
   Message Originate(std::string_view nick, std::string_view text, uint8_t hop_limit,
                     uint8_t type = kTypeMessage);
 
-  // Decides about a message received from a peer. A new message is printed;
-  // it is forwarded with hops + 1 unless it has reached its hop limit. A late
-  // duplicate (one the seen table forgot) is counted but treated as new: its
-  // hop limit ends its travel.
+  // Decides about a message received from a peer. It is a copy if the seen
+  // table holds its ID or its origin's record covers its counter (a late
+  // copy: one the seen table had forgotten). A new message is printed; it is
+  // forwarded with hops + 1 unless it has reached its hop limit.
   Verdict Accept(const Message& message);
 
   // Hint: a message with this ID will be accepted soon.
@@ -48,11 +49,12 @@ class Relay {
   // payload_sends is the policy's to count.
   const BroadcastCounters& counters() const { return counters_; }
   const DedupRing& seen() const { return seen_; }
+  const OriginTable& origins() const { return origins_; }
   uint64_t node_id() const { return node_id_; }
 
  private:
   DedupRing seen_;
-  OriginWindows origins_;
+  OriginTable origins_;
   uint64_t node_id_ = 0;
   uint64_t counter_ = 0;
   BroadcastCounters counters_;

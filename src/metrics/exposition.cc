@@ -14,7 +14,7 @@ const MetricSpec kMetrics[] = {
      "Messages dropped as already seen (/stats duplicates).",
      [](const StatsView& v) -> uint64_t { return v.duplicates; }},
     {"floodchat_late_duplicates_total", true,
-     "Messages printed again because the table of seen IDs had forgotten them (/stats late).",
+     "Copies dropped after the table of seen IDs had forgotten them, known by their origin's record (/stats late).",
      [](const StatsView& v) -> uint64_t { return v.late; }},
     {"floodchat_bytes_received_total", true, "Bytes read from peers (/stats bytes_in).",
      [](const StatsView& v) -> uint64_t { return v.bytes_in; }},
