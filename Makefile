@@ -77,9 +77,9 @@ TESTS = tests/address_book_test.cc tests/base_test.cc tests/buffer_test.cc tests
         tests/membership_test.cc tests/options_test.cc tests/presence_test.cc tests/protocol_test.cc tests/metrics_test.cc tests/relay_test.cc tests/session_test.cc tests/sim_test.cc tests/transport_test.cc \
         tests/attack_e2e_test.cc tests/e2e_test.cc tests/mesh_e2e_test.cc \
         tests/overload_e2e_test.cc tests/cross_e2e_test.cc tests/keyed_e2e_test.cc tests/fidelity_e2e_test.cc tests/service_e2e_test.cc tests/terminal_e2e_test.cc tests/presence_e2e_test.cc \
-        tests/harness.cc tests/json.cc
+        tests/delivery_e2e_test.cc tests/harness.cc tests/json.cc tests/proxy.cc
 # The test suites that start real processes; the rest are unit tests.
-E2E_SUITES = Attack Cross EndToEnd Fidelity Keyed Mesh Overload Presence Service Terminal
+E2E_SUITES = Attack Cross Delivery EndToEnd Fidelity Keyed Mesh Overload Presence Service Terminal
 empty :=
 space := $(empty) $(empty)
 E2E_FILTER = $(subst $(space),:,$(E2E_SUITES:%=%.*))

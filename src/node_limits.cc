@@ -8,6 +8,7 @@ Limits LimitsFor(const Options& options) {
   limits.stdout_max = options.stdout_max;
   limits.handshake_ms = static_cast<uint64_t>(options.handshake_timeout) * 1000;
   limits.connect_ms = limits.handshake_ms;
+  limits.keepalive_ms = static_cast<uint64_t>(options.keepalive_s) * 1000;
   return limits;
 }
 

@@ -27,10 +27,13 @@ struct Limits {
   uint64_t handshake_ms = kDefaultHandshakeTimeout * 1000;  // --handshake-timeout
   uint64_t drain_ms = 5000;  // at exit, time to flush queues and for peers to close
   uint64_t accept_pause_ms = 100;  // the listener rests this long after accept() failed
+  // A live connection on which nothing has arrived for this long is sent a
+  // keepalive, and closed if nothing arrives for as long again (--keepalive).
+  uint64_t keepalive_ms = kDefaultKeepalive * 1000;
 };
 
 // The limits for these options: the defaults above with --queue-max,
-// --stdout-max and --handshake-timeout applied.
+// --stdout-max, --handshake-timeout and --keepalive applied.
 Limits LimitsFor(const Options& options);
 
 }  // namespace floodchat

@@ -10,9 +10,10 @@ const char kUsageText[] =
     "usage: floodchat [-hqrVv] [-c host:port] [-f chat | text | json] [-k file]\n"
     "                 [-l [host:]port] [-n nick] [--color when]\n"
     "                 [--handshake-timeout s] [--heartbeat s] [--hops n]\n"
-    "                 [--max-peers n] [--max-size bytes] [--metrics host:port]\n"
-    "                 [--no-listen] [--peers n] [--presence] [--queue-max bytes]\n"
-    "                 [--relay] [--seen n] [--stdout-max bytes] [--timestamps]\n"
+    "                 [--keepalive s] [--max-peers n] [--max-size bytes]\n"
+    "                 [--metrics host:port] [--no-listen] [--peers n] [--presence]\n"
+    "                 [--queue-max bytes] [--relay] [--seen n] [--stdout-max bytes]\n"
+    "                 [--timestamps]\n"
     "       floodchat --gen-key\n"
     "\n"
     "  -l, --listen [HOST:]PORT  listen there (default 0.0.0.0:55555, or one of\n"
@@ -44,6 +45,8 @@ const char kUsageText[] =
     "      --stdout-max BYTES    unread output kept before messages go unprinted\n"
     "                            (default 4 MiB)\n"
     "      --handshake-timeout S seconds to connect and say hello (default 10)\n"
+    "      --keepalive S         send a keepalive on a link idle for S seconds; a\n"
+    "                            peer silent for 3 S is closed (default 10)\n"
     "      --heartbeat S         say this node is here every S seconds (default 30);\n"
     "                            nodes silent for 3 heartbeats and 2 s are gone\n"
     "  -q, --quiet               only errors on stderr\n"
@@ -103,7 +106,7 @@ const Spec kSpecs[] = {
     {0, "max-peers", true},  {0, "queue-max", true},  {0, "stdout-max", true},
     {0, "handshake-timeout", true}, {'k', "key-file", true}, {0, "gen-key", false},
     {0, "metrics", true},    {0, "heartbeat", true}, {0, "presence", false},
-    {0, "timestamps", false}, {0, "color", true},
+    {0, "timestamps", false}, {0, "color", true},   {0, "keepalive", true},
 };
 
 const Spec* FindLong(std::string_view name) {
@@ -365,6 +368,9 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, const char* env_use
       } else if (name == "handshake-timeout") {
         if (!ParseRange(item.shown, v, 1, 3600, &n, error)) return ParseOutcome::kUsageError;
         o->handshake_timeout = static_cast<int>(n);
+      } else if (name == "keepalive") {
+        if (!ParseRange(item.shown, v, 1, 3600, &n, error)) return ParseOutcome::kUsageError;
+        o->keepalive_s = static_cast<int>(n);
       } else if (name == "key-file") {
         if (v.empty()) {
           *error = item.shown + ": empty file name";

@@ -32,6 +32,7 @@ constexpr size_t kDefaultStdoutMax = size_t{4} << 20;
 constexpr size_t kMinQueueMax = size_t{1} << 20;  // the backpressure threshold
 constexpr size_t kMaxQueueMax = size_t{1} << 30;
 constexpr int kDefaultHandshakeTimeout = 10;      // seconds
+constexpr int kDefaultKeepalive = 10;             // seconds
 
 struct Options {
   bool listen = true;
@@ -50,6 +51,7 @@ struct Options {
   size_t queue_max = kDefaultQueueMax;    // a peer's output queue above this drops the peer
   size_t stdout_max = kDefaultStdoutMax;  // pending stdout bytes before messages go unprinted
   int handshake_timeout = kDefaultHandshakeTimeout;  // seconds to connect and send a hello
+  int keepalive_s = kDefaultKeepalive;  // silence before a keepalive; twice it closes
   int heartbeat_s = 30;  // presence: seconds between this node's "alive" events
   bool presence = false;  // --presence: notices on stdout also off a terminal
   bool timestamps = false;  // --timestamps: the arrival time before each line

@@ -1,4 +1,5 @@
 #include "options.h"
+#include "node_limits.h"
 
 #include <gtest/gtest.h>
 
@@ -41,6 +42,7 @@ TEST(OptionsTest, Defaults) {
   EXPECT_EQ(p.options.queue_max, 16u << 20);
   EXPECT_EQ(p.options.stdout_max, 4u << 20);
   EXPECT_EQ(p.options.handshake_timeout, 10);
+  EXPECT_EQ(p.options.keepalive_s, 10);
 }
 
 TEST(OptionsTest, LimitOptions) {
@@ -51,6 +53,9 @@ TEST(OptionsTest, LimitOptions) {
   EXPECT_EQ(p.options.stdout_max, 1073741824u);
   EXPECT_EQ(p.options.handshake_timeout, 1);
   EXPECT_EQ(Parse({"--handshake-timeout", "3600"}).options.handshake_timeout, 3600);
+  EXPECT_EQ(Parse({"--keepalive", "1"}).options.keepalive_s, 1);
+  EXPECT_EQ(Parse({"--keepalive=3600"}).options.keepalive_s, 3600);
+  EXPECT_EQ(LimitsFor(Parse({"--keepalive", "2"}).options).keepalive_ms, 2000u);
 }
 
 TEST(OptionsTest, PeersAndMaxPeers) {
@@ -182,6 +187,9 @@ TEST(OptionsTest, UsageErrors) {
       {{"--queue-max", "1048575"}, "--queue-max: 1048575: not a number from 1048576 to 1073741824"},
       {{"--stdout-max", "1073741825"}, "--stdout-max: 1073741825: not a number from 1048576"},
       {{"--handshake-timeout", "0"}, "--handshake-timeout: 0: not a number from 1 to 3600"},
+      {{"--keepalive", "0"}, "--keepalive: 0: not a number from 1 to 3600"},
+      {{"--keepalive", "3601"}, "--keepalive: 3601: not a number from 1 to 3600"},
+      {{"--keepalive"}, "--keepalive"},
   };
   for (const Case& c : cases) {
     Parsed p = Parse(c.args);
@@ -209,7 +217,7 @@ TEST(OptionsTest, UsageNamesEveryOption) {
   for (const char* name : {"--listen", "--no-listen", "--connect", "--nick", "--format", "--raw",
                            "--relay", "--hops", "--seen", "--max-size", "--quiet", "--verbose",
                            "--peers", "--max-peers", "--queue-max", "--stdout-max",
-                           "--handshake-timeout",
+                           "--handshake-timeout", "--keepalive",
                            "--help", "--version"}) {
     EXPECT_NE(std::string(kUsageText).find(name), std::string::npos) << name;
   }

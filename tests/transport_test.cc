@@ -88,7 +88,7 @@ class TransportTest : public ::testing::Test {
   void Turn(std::vector<Transport*> ts, int timeout_ms = 10) {
     std::vector<net::PollEntry> poll;
     std::vector<size_t> first;
-    uint64_t now = net::NowMs();
+    uint64_t now = net::NowMs() + skew_ms_;
     for (Transport* t : ts) {
       t->Reap();
       first.push_back(poll.size());
@@ -96,7 +96,7 @@ class TransportTest : public ::testing::Test {
     }
     std::string error;
     ASSERT_TRUE(net::Poll(&poll, timeout_ms, &error)) << error;
-    now = net::NowMs();
+    now = net::NowMs() + skew_ms_;
     for (size_t i = 0; i < ts.size(); ++i) ts[i]->HandlePoll(poll.data() + first[i], now);
     for (Transport* t : ts) {
       t->Flush(now);
@@ -110,6 +110,8 @@ class TransportTest : public ::testing::Test {
   }
   PeerAddress Loopback(uint16_t port) { return floodchat_test::Ipv4(127, 0, 0, 1, port); }
 
+  // Added to the clock the turns read: time passes without waiting for it.
+  uint64_t skew_ms_ = 0;
   std::vector<NetworkKey> no_keys_;
   std::vector<std::string> said_;
   Log log_{2};
@@ -263,6 +265,45 @@ TEST_F(TransportTest, OverMaxPeersAnInboundConnectionGetsAFullFrameAndIsNoEvent)
   EXPECT_TRUE(ea.up.empty());
   EXPECT_TRUE(ea.down.empty());  // A's policies never knew of it
   EXPECT_EQ(a->counters().refused, 1u);
+}
+
+// Keepalives: idle ends keep each other alive without a word to the
+// policies; an end that falls silent is closed after three keepalive times,
+// not before.
+TEST_F(TransportTest, IdleLinksAreKeptAliveAndASilentOneIsClosedAfterThreeKeepalives) {
+  RecordingEvents ea, eb;
+  Limits limits;
+  limits.keepalive_ms = 1000;
+  auto a = Make(&a_id_, &ea, limits);
+  auto b = Make(&b_id_, &eb, limits);
+  Endpoint at;
+  at.host = "127.0.0.1";
+  ASSERT_TRUE(a->Listen(at, true));
+  b->DialAddress(Loopback(a->listen_port()));
+  ASSERT_TRUE(TurnUntil({a.get(), b.get()}, [&] { return ea.up.size() == 1 && eb.up.size() == 1; }));
+  uint64_t a_out = a->counters().bytes_out, b_out = b->counters().bytes_out;
+  // Ten seconds of idleness, a second at a time: a keepalive each way each
+  // second, and nobody is closed.
+  for (int second = 0; second < 10; ++second) {
+    skew_ms_ += 1001;
+    for (int i = 0; i < 3; ++i) Turn({a.get(), b.get()}, 0);
+  }
+  EXPECT_TRUE(ea.down.empty());
+  EXPECT_TRUE(eb.down.empty());
+  EXPECT_TRUE(ea.frames.empty());  // keepalives are the transport's own
+  EXPECT_TRUE(eb.frames.empty());
+  EXPECT_EQ(a->counters().bytes_out - a_out, 10u * 6);  // one 6-byte frame a second
+  EXPECT_EQ(b->counters().bytes_out - b_out, 10u * 6);
+  EXPECT_EQ(a->counters().bytes_in, b->counters().bytes_out);
+  // B falls silent (its loop stops turning): A closes it once 3 s have passed
+  // with nothing from B.
+  skew_ms_ += 2900;
+  for (int i = 0; i < 3; ++i) Turn({a.get()}, 0);
+  EXPECT_TRUE(ea.down.empty());
+  skew_ms_ += 200;
+  ASSERT_TRUE(TurnUntil({a.get()}, [&] { return ea.down.size() == 1; }, 5));
+  EXPECT_EQ(ea.errors[0], "nothing received for 3 s; closed");
+  EXPECT_EQ(a->LivePeers(), 0u);
 }
 
 }  // namespace

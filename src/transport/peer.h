@@ -54,6 +54,10 @@ struct Peer {
   bool refuse = false;
 
   uint64_t deadline = 0;  // connect, handshake or closing deadline
+  // Live: when bytes last arrived (or it was last left unread during a
+  // pause), and when bytes were last written to it.
+  uint64_t heard = 0;
+  uint64_t spoke = 0;
   Backlog backlog;        // of `out` and `plain_out` together
   bool write_shut = false;
   bool closing = false;   // closed this turn; reaped at the start of the next

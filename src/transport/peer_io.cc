@@ -53,6 +53,7 @@ void Transport::ReadPeer(Peer* p, uint64_t now) {
     return;
   }
   counters_.bytes_in += got;
+  p->heard = now;
   if (p->state == Peer::State::kRefusing) return;  // read only to see it close
   // While leaving, a live peer's bytes are read only to see it close.
   if (draining_ && p->state == Peer::State::kLive) return;
@@ -76,6 +77,8 @@ void Transport::ProcessFrames(Peer* p, uint64_t now) {
     } else if (draining_) {
       p->in.Clear();
       return;
+    } else if (f.type == kTypeKeepalive) {
+      // The transport's own: its arrival is all it says.
     } else {
       Incoming in;
       in.peer = p->id;
@@ -123,6 +126,7 @@ bool Transport::ProcessOpening(Peer* p, const Frame& f, uint64_t now) {
       p->address.port = h.listen_port;
   }
   p->state = Peer::State::kLive;
+  p->heard = p->spoke = now;
   PeerUp up;
   up.outbound = p->outbound;
   up.address = p->address;
@@ -211,6 +215,7 @@ void Transport::FlushPeer(Peer* p, uint64_t now) {
   }
   if (sent > 0) {
     p->backlog.Progress(now);
+    p->spoke = now;
     p->out.Consume(sent);
     p->backlog.Track(p->Queued(), now, limits_.backlog);
     counters_.bytes_out += sent;

@@ -312,6 +312,8 @@ void Transport::FillPoll(std::vector<net::PollEntry>* poll, bool paused, uint64_
     // closed in order, which must be read to see them close.
     e.want_read = !connecting && !p->read_done && !p->doomed &&
                   (!live || !paused || p->write_shut || p->retiring);
+    // A peer not read is not silent: its keepalive clock waits too.
+    if (live && !e.want_read) p->heard = now;
     e.want_write = (connecting && !p->doomed) || p->Queued() != 0;
     poll->push_back(e);
     polled_.push_back(p.get());
@@ -361,6 +363,21 @@ void Transport::CheckTimers(uint64_t now) {
       }
       continue;
     }
+    if (KeptAlive(*p)) {
+      if (now >= p->heard + kSilentKeepalives * limits_.keepalive_ms) {
+        ClosePeer(p.get(),
+                  "nothing received for " +
+                      std::to_string(kSilentKeepalives * limits_.keepalive_ms / 1000) +
+                      " s; closed",
+                  Level::kError, now);
+        continue;
+      }
+      if (p->Queued() == 0 && now >= p->spoke + limits_.keepalive_ms) {
+        // Written at the next Flush, which sets `spoke`.
+        AppendKeepalive(0, p->session ? &p->plain_out : &p->out);
+        p->backlog.Track(p->Queued(), now, limits_.backlog);
+      }
+    }
     if (now < p->deadline) continue;
     if (p->state == Peer::State::kLive) {
       if (p->retiring) ClosePeer(p.get(), "", Level::kDebug, now);  // it did not close in time
@@ -378,6 +395,11 @@ void Transport::CheckTimers(uint64_t now) {
   }
 }
 
+bool Transport::KeptAlive(const Peer& p) const {
+  return p.Sendable() && !p.write_shut && !p.read_done && !draining_ &&
+         limits_.keepalive_ms != 0;
+}
+
 bool Transport::HoldsInputBack(uint64_t now) const {
   for (const auto& p : peers_)
     if (!p->closing && p->backlog.HoldsInputBack(p->Queued(), now, limits_.backlog)) return true;
@@ -390,6 +412,12 @@ uint64_t Transport::NextWake(uint64_t now) const {
     if (p->closing) continue;
     if (p->doomed) return now;
     if ((p->state != Peer::State::kLive || p->retiring) && p->deadline < wake) wake = p->deadline;
+    if (KeptAlive(*p)) {
+      uint64_t at = p->heard + kSilentKeepalives * limits_.keepalive_ms;
+      if (p->Queued() == 0 && p->spoke + limits_.keepalive_ms < at)
+        at = p->spoke + limits_.keepalive_ms;
+      if (at < wake) wake = at;
+    }
     uint64_t backlog = p->backlog.WakeAt(now, limits_.backlog);
     if (backlog < wake) wake = backlog;
   }

@@ -5,6 +5,13 @@
 // knows sockets. The policies reach it as Links; it tells them what happens
 // through LinkEvents (links.h).
 //
+// Keepalives: a live connection on which nothing has been written for
+// limits.keepalive_ms is sent a keepalive frame, so each end hears from the
+// other at least that often, whichever way the data flows (a keepalive that
+// had to be answered would wait behind a slow link's queue). One on which
+// nothing has arrived for kSilentKeepalives times as long is closed: a peer
+// that vanished without closing frees its place.
+//
 // The loop (node.h) drives it in phases each turn: Reap, FillPoll, Poll,
 // HandlePoll, Flush, CheckTimers. Connections are closed in those phases,
 // never inside a Links call, and reaped at the start of the next turn, so no
@@ -111,6 +118,7 @@ class Transport : public Links {
   // up meanwhile (a duplicate the other end closed in favour of its twin):
   // then only with -v.
   static constexpr uint64_t kChurnGraceMs = 1500;
+  static constexpr uint64_t kSilentKeepalives = 3;
   std::vector<PeerRow> Rows() const;
   const TransportCounters& counters() const { return counters_; }
   uint16_t listen_port() const { return listen_port_; }
@@ -137,6 +145,9 @@ class Transport : public Links {
   bool ClosedAsChurn(uint64_t node_id, uint64_t now);
   // Some connection is being dialled or is in its handshake.
   bool SettingUp() const;
+  // A live connection whose silence is watched (--keepalive): one that is
+  // being closed in order has its own deadline.
+  bool KeptAlive(const Peer& p) const;
   // Says the deferred closings that are due.
   void SayDeferred(uint64_t now);
   static constexpr uint64_t kChurnMs = 5000;

@@ -227,4 +227,12 @@ void AppendAddresses(uint8_t type, uint8_t flags, const PeerAddress* addresses, 
   out->Commit(kLengthBytes + length);
 }
 
+void AppendKeepalive(uint8_t flags, Buffer* out) {
+  uint8_t* p = out->Reserve(kFrameHeaderBytes + 1);
+  PutU32(p, kTypeBytes + 1);
+  p[kLengthBytes] = kTypeKeepalive;
+  p[kFrameHeaderBytes] = flags;
+  out->Commit(kFrameHeaderBytes + 1);
+}
+
 }  // namespace floodchat

@@ -14,6 +14,7 @@
 //   addresses := flags:u8  count:u8  address[count]
 //   full      := the same payload as addresses
 //   address   := family:u8 (4 or 6)  ip:4 or 16 bytes  port:u16be
+//   keepalive := flags:u8 (0)  [more bytes, ignored]
 //
 // `hops` is the number of links the message has crossed when it arrives
 // (1 at the origin's neighbours); `text` runs to the end of the frame and may
@@ -22,7 +23,9 @@
 // connection come from. An addresses frame offers other nodes to connect to;
 // flag bit 0 asks the receiver to answer with its own. A node that refuses a
 // connection because it is full sends a full frame instead of its hello, then
-// closes. In keyed mode (-k) these frames travel inside sealed records after
+// closes. A keepalive says only that its sender is there: it is sent on a
+// connection that has carried nothing for --keepalive seconds (transport.h);
+// its flags are 0 and, like the bytes after them, ignored. In keyed mode (-k) these frames travel inside sealed records after
 // a key exchange: session.h. The man page's PROTOCOL section is written from
 // this file and that one.
 #ifndef FLOODCHAT_WIRE_FRAME_H_
@@ -52,6 +55,8 @@ constexpr uint8_t kTypeKeyHello = 0x05;
 // Relayed, deduplicated and hop-limited as messages are, from the same ID
 // sequence, but shown as presence notices; nodes before it skip it.
 constexpr uint8_t kTypePresence = 0x06;
+// "Still here": handled by the transport, never seen by the policies.
+constexpr uint8_t kTypeKeepalive = 0x07;
 
 constexpr uint8_t kHelloMagic[4] = {'F', 'L', 'C', 'H'};
 constexpr uint8_t kProtocolVersion = 1;
@@ -164,6 +169,7 @@ void AppendMessage(const Message& message, Buffer* out);
 // kMaxAddressesPerFrame and every address has family 4 or 6.
 void AppendAddresses(uint8_t type, uint8_t flags, const PeerAddress* addresses, size_t count,
                      Buffer* out);
+void AppendKeepalive(uint8_t flags, Buffer* out);
 
 }  // namespace floodchat
 
