@@ -57,7 +57,7 @@ const char kUsageText[] =
     "Commands on stdin: /connect HOST:PORT, /disconnect HOST:PORT|NICK, /peers,\n"
     "/who, /stats, /nick NAME, /quit, /help; //text sends /text. See floodchat(1).\n";
 
-const char kVersionText[] = "floodchat 0.1.0 (protocol 1)\n";
+const char kVersionText[] = "floodchat 0.1.0 (protocol 2)\n";
 
 namespace {
 

@@ -288,7 +288,7 @@ TEST(EndToEnd, JsonCarriesAnyBytesAndChatEscapesThem) {
   ASSERT_TRUE(t->WaitLineCount(1, 5000));
   const std::string& json = a->lines()[0];
   EXPECT_NE(json.find("\"from\":\"evil\\u001b[31m\""), std::string::npos) << json;
-  EXPECT_NE(json.find("\"hops\":1,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"hops\":1,\"ts\":0,"), std::string::npos) << json;  // as sent
   EXPECT_NE(json.find("\"text\":\"nul\\u0000byte \xef\xbf\xbd \\u001b[2J done\""), std::string::npos) << json;
   EXPECT_EQ(json.rfind("{\"id\":\"000000000000004d0000000000000001\",", 0), 0u) << json;
   EXPECT_EQ(b->lines()[0], "evil\\x1b[31m: nul\\x00byte \\xff \\x1b[2J done");
@@ -473,6 +473,12 @@ TEST(EndToEnd, TimestampsAndColourAreAskedFor) {
   long long ms = atoll(j.c_str() + at + 11);
   EXPECT_GE(ms, before) << j;
   EXPECT_LE(ms, after) << j;
+  // The send time, by the sender's clock (the same machine's here).
+  at = j.find(",\"ts\":");
+  ASSERT_NE(at, std::string::npos) << j;
+  long long sent = atoll(j.c_str() + at + 6);
+  EXPECT_GE(sent, before) << j;
+  EXPECT_LE(sent, ms) << j;
   const std::string& c = colour->lines()[0];
   EXPECT_EQ(c.rfind("\x1b[3", 0), 0u) << c;
   EXPECT_NE(c.find("mplain\x1b[0m: hi"), std::string::npos) << c;

@@ -29,6 +29,7 @@ std::string Styled(Format f, std::string_view nick, std::string_view text, const
   for (size_t i = 0; i < kMessageIdBytes; ++i) m.id.bytes[i] = static_cast<uint8_t>(0xa0 + i);
   m.hops = 2;
   m.hop_limit = 64;
+  m.sent_ms = 1796220896000;  // 2026-12-01 10:54:56 UTC
   m.nick = nick;
   m.text = text;
   Buffer b;
@@ -48,7 +49,7 @@ TEST(FormatTest, ChatAndText) {
 TEST(FormatTest, Json) {
   EXPECT_EQ(Format1(Format::kJson, "alice", "hi \"you\""),
             "{\"id\":\"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\",\"from\":\"alice\",\"hops\":2,"
-            "\"text\":\"hi \\\"you\\\"\"}\n");
+            "\"ts\":1796220896000,\"text\":\"hi \\\"you\\\"\"}\n");
 }
 
 std::string Base64(std::string_view in) {
@@ -77,7 +78,7 @@ TEST(FormatTest, Base64MatchesRfc4648Vectors) {
 TEST(FormatTest, JsonAddsExactBytesOnlyWhenTextIsNotUtf8) {
   EXPECT_EQ(Format1(Format::kJson, "a", "caf\xc3\xa9 \x1b[2J"),
             "{\"id\":\"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\",\"from\":\"a\",\"hops\":2,"
-            "\"text\":\"caf\xc3\xa9 \\u001b[2J\"}\n");
+            "\"ts\":1796220896000,\"text\":\"caf\xc3\xa9 \\u001b[2J\"}\n");
   const std::string text("nul\0 \xff\xfe end", 11);
   std::string line = Format1(Format::kJson, "n\x80", text);
   EXPECT_NE(line.find("\"text\":\"nul\\u0000 \xef\xbf\xbd\xef\xbf\xbd end\""), std::string::npos)
@@ -263,7 +264,7 @@ TEST(FormatTest, TimestampsComeFirstOrAsTimeMs) {
   EXPECT_EQ(Styled(Format::kText, "alice", "hi", st), "12:34:56 hi\n");
   EXPECT_EQ(Styled(Format::kJson, "alice", "hi", st),
             "{\"id\":\"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\",\"from\":\"alice\",\"hops\":2,"
-            "\"text\":\"hi\",\"time_ms\":1796220896789}\n");
+            "\"ts\":1796220896000,\"text\":\"hi\",\"time_ms\":1796220896789}\n");
 }
 
 TEST(FormatTest, PresenceLines) {

@@ -18,6 +18,7 @@ Message SampleMessage(std::string_view text) {
   for (size_t i = 0; i < kMessageIdBytes; ++i) m.id.bytes[i] = static_cast<uint8_t>(i + 1);
   m.hops = 3;
   m.hop_limit = 64;
+  m.sent_ms = 0x0000018a2b3c4d5eULL;
   m.nick = "bob";
   m.text = text;
   return m;
@@ -52,7 +53,7 @@ TEST(FrameTest, GoldenHello) {
   AppendHello(0x0102030405060708ULL, "al", 0xd903, &b);
   const std::string want("\x00\x00\x00\x13"  // length 19: type + 18 payload bytes
                          "\x01"              // hello
-                         "FLCH\x01"          // magic, version 1
+                         "FLCH\x02"          // magic, version 2
                          "\x01\x02\x03\x04\x05\x06\x07\x08"
                          "\x02" "al"
                          "\xd9\x03",         // listen port 55555
@@ -63,9 +64,11 @@ TEST(FrameTest, GoldenHello) {
 TEST(FrameTest, GoldenMessage) {
   Buffer b;
   AppendMessage(SampleMessage("hi"), &b);
-  std::string want("\x00\x00\x00\x19\x02", 5);  // 25 = 1 + 16 + 3 + 3 + 2
+  std::string want("\x00\x00\x00\x21\x02", 5);  // 33 = 1 + 16 + 2 + 8 + 1 + 3 + 2
   for (int i = 1; i <= 16; ++i) want.push_back(static_cast<char>(i));
-  want += std::string("\x03\x40\x03" "bob" "hi", 8);
+  want += std::string("\x03\x40", 2);                              // hops 3, limit 64
+  want += std::string("\x00\x00\x01\x8a\x2b\x3c\x4d\x5e", 8);  // sent_ms
+  want += std::string("\x03" "bob" "hi", 6);
   EXPECT_EQ(Bytes(b), want);
 }
 
@@ -131,7 +134,7 @@ TEST(FrameTest, HelloWithoutListenPortMeansNone) {
   Hello h;
   const char* why = nullptr;
   std::string p = "FLCH";
-  p += std::string("\x01", 1) + std::string(8, '\x09') + "\x02" "ab";
+  p += std::string("\x02", 1) + std::string(8, '\x09') + "\x02" "ab";
   Frame f;
   f.type = kTypeHello;
   f.payload = reinterpret_cast<const uint8_t*>(p.data());
@@ -291,19 +294,21 @@ std::string HelloPayload(std::string magic, uint8_t version, uint8_t nick_len, s
 }
 
 TEST(FrameTest, BadHellosAreRejected) {
+  const uint8_t V = kProtocolVersion;
   Hello h;
   const char* why = nullptr;
-  EXPECT_TRUE(ParseHello(FrameOf(kTypeHello, HelloPayload("FLCH", 1, 2, "ab")), &h, &why));
+  EXPECT_TRUE(ParseHello(FrameOf(kTypeHello, HelloPayload("FLCH", V, 2, "ab")), &h, &why));
   // Extension bytes after the nick are allowed (later versions).
-  EXPECT_TRUE(ParseHello(FrameOf(kTypeHello, HelloPayload("FLCH", 1, 2, "abEXT")), &h, &why));
+  EXPECT_TRUE(ParseHello(FrameOf(kTypeHello, HelloPayload("FLCH", V, 2, "abEXT")), &h, &why));
   EXPECT_EQ(h.nick, "ab");
-  EXPECT_FALSE(ParseHello(FrameOf(kTypeHello, HelloPayload("FLCX", 1, 2, "ab")), &h, &why));
-  EXPECT_FALSE(ParseHello(FrameOf(kTypeHello, HelloPayload("FLCH", 2, 2, "ab")), &h, &why));
-  EXPECT_FALSE(ParseHello(FrameOf(kTypeHello, HelloPayload("FLCH", 1, 0, "")), &h, &why));
-  EXPECT_FALSE(ParseHello(FrameOf(kTypeHello, HelloPayload("FLCH", 1, 33, std::string(33, 'a'))), &h, &why));
-  EXPECT_FALSE(ParseHello(FrameOf(kTypeHello, HelloPayload("FLCH", 1, 5, "ab")), &h, &why));
-  EXPECT_FALSE(ParseHello(FrameOf(kTypeHello, HelloPayload("FLCH", 1, 2, "ab" + std::string(1025, 'e'))), &h, &why));
-  std::string full = HelloPayload("FLCH", 1, 2, "ab");
+  EXPECT_FALSE(ParseHello(FrameOf(kTypeHello, HelloPayload("FLCX", V, 2, "ab")), &h, &why));
+  EXPECT_FALSE(ParseHello(FrameOf(kTypeHello, HelloPayload("FLCH", 1, 2, "ab")), &h, &why));  // the first version
+  EXPECT_FALSE(ParseHello(FrameOf(kTypeHello, HelloPayload("FLCH", 3, 2, "ab")), &h, &why));
+  EXPECT_FALSE(ParseHello(FrameOf(kTypeHello, HelloPayload("FLCH", V, 0, "")), &h, &why));
+  EXPECT_FALSE(ParseHello(FrameOf(kTypeHello, HelloPayload("FLCH", V, 33, std::string(33, 'a'))), &h, &why));
+  EXPECT_FALSE(ParseHello(FrameOf(kTypeHello, HelloPayload("FLCH", V, 5, "ab")), &h, &why));
+  EXPECT_FALSE(ParseHello(FrameOf(kTypeHello, HelloPayload("FLCH", V, 2, "ab" + std::string(1025, 'e'))), &h, &why));
+  std::string full = HelloPayload("FLCH", V, 2, "ab");
   for (size_t n = 0; n < full.size(); ++n)
     EXPECT_FALSE(ParseHello(FrameOf(kTypeHello, full.substr(0, n)), &h, &why)) << n;
 }
@@ -312,6 +317,7 @@ std::string MessagePayload(uint8_t hops, uint8_t limit, uint8_t nick_len, std::s
   std::string p(16, '\x05');
   p.push_back(static_cast<char>(hops));
   p.push_back(static_cast<char>(limit));
+  p += std::string("\x00\x00\x01\x8a\x00\x00\x00\x07", 8);  // sent_ms
   p.push_back(static_cast<char>(nick_len));
   return p + rest;
 }
@@ -321,6 +327,7 @@ TEST(FrameTest, BadMessagesAreRejected) {
   const char* why = nullptr;
   EXPECT_TRUE(ParseMessage(FrameOf(kTypeMessage, MessagePayload(1, 1, 1, "nTEXT")), &m, &why));
   EXPECT_EQ(m.text, "TEXT");
+  EXPECT_EQ(m.sent_ms, 0x0000018a00000007ULL);
   EXPECT_FALSE(ParseMessage(FrameOf(kTypeMessage, MessagePayload(0, 5, 1, "n")), &m, &why));
   EXPECT_FALSE(ParseMessage(FrameOf(kTypeMessage, MessagePayload(6, 5, 1, "n")), &m, &why));
   EXPECT_FALSE(ParseMessage(FrameOf(kTypeMessage, MessagePayload(1, 5, 0, "n")), &m, &why));

@@ -3,7 +3,9 @@
 // peer, a peer up or down, the time passing) and acts only through Links
 // (send these bytes to that peer) and a MessageSink (deliver this message);
 // it does no IO and reads no clock, so it runs unchanged in the binary, in
-// the simulator and in unit tests with a fake.
+// the simulator and in unit tests with a fake. It is told the wall clock as
+// an offset from the monotonic `now` its calls take, for the send time its
+// messages carry.
 //
 // Flooding (flood.h) is the first policy. Its own messages wait for a first
 // peer when there is none; every policy keeps that promise (man page, Input
@@ -54,6 +56,9 @@ class Broadcast {
   // or retired as a duplicate).
   virtual void OnPeerUp(PeerId peer, uint64_t now) = 0;
   virtual void OnPeerDown(PeerId peer, uint64_t now) = 0;
+  // The wall clock is `now + offset` (milliseconds since 1970, modulo 2^64).
+  // The loop sets it every turn, since the wall clock may be stepped.
+  virtual void SetWallOffset(uint64_t offset) = 0;
   // The time passed; NextWake() says when it should be called again.
   virtual void Tick(uint64_t now) = 0;
   virtual uint64_t NextWake() const = 0;

@@ -22,7 +22,7 @@ void Flood::SendToAll(const uint8_t* frame, size_t size, PeerId except) {
 bool Flood::Announce(std::string_view nick, std::string_view event, bool keep_if_alone,
                      uint64_t now) {
   if (peers_.empty() && !keep_if_alone) return false;
-  Message m = relay_.Originate(nick, event, hop_limit_, kTypePresence);
+  Message m = relay_.Originate(nick, event, hop_limit_, kTypePresence, now + wall_offset_);
   if (peers_.empty()) {
     AppendMessage(m, &pending_);
     return true;
@@ -34,7 +34,7 @@ bool Flood::Announce(std::string_view nick, std::string_view event, bool keep_if
 }
 
 Message Flood::Originate(std::string_view nick, std::string_view text, uint64_t now) {
-  Message m = relay_.Originate(nick, text, hop_limit_);
+  Message m = relay_.Originate(nick, text, hop_limit_, kTypeMessage, now + wall_offset_);
   if (peers_.empty()) {
     AppendMessage(m, &pending_);
     ++pending_count_;

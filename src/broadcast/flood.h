@@ -44,6 +44,7 @@ class Flood : public Broadcast {
                  uint64_t now) override;
   void OnPeerUp(PeerId peer, uint64_t now) override;
   void OnPeerDown(PeerId peer, uint64_t now) override;
+  void SetWallOffset(uint64_t offset) override { wall_offset_ = offset; }
   void Tick(uint64_t now) override;
   uint64_t NextWake() const override;
   void Prefetch(const MessageId& id) const override { relay_.Prefetch(id); }
@@ -63,6 +64,7 @@ class Flood : public Broadcast {
   MessageSink* sink_;
   const Log* log_;
   uint8_t hop_limit_ = 64;
+  uint64_t wall_offset_ = 0;
   Relay relay_;
   std::vector<PeerId> peers_;
   Buffer pending_;  // own messages encoded while no peer was up

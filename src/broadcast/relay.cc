@@ -10,13 +10,14 @@ bool Relay::Init(size_t seen_capacity, uint64_t node_id, uint64_t counter_start,
 }
 
 Message Relay::Originate(std::string_view nick, std::string_view text, uint8_t hop_limit,
-                         uint8_t type) {
+                         uint8_t type, uint64_t sent_ms) {
   Message m;
   m.type = type;
   PutU64(m.id.bytes, node_id_);
   PutU64(m.id.bytes + 8, counter_++);
   m.hops = 1;
   m.hop_limit = hop_limit;
+  m.sent_ms = sent_ms;
   m.nick = nick;
   m.text = text;
   seen_.SeenOrRemember(m.id);

@@ -30,11 +30,12 @@ class Relay {
             size_t origin_slots = OriginTable::kDefaultCapacity);
 
   // Makes a message from this node: a fresh ID, remembered so that its echo is
-  // dropped, hops 1 (it crosses one link to reach a neighbour).
+  // dropped, hops 1 (it crosses one link to reach a neighbour), sent at
+  // `sent_ms` (the wall clock).
   // A presence event (`type` kTypePresence) takes the next ID as a message
   // does, but is not counted in counters().
   Message Originate(std::string_view nick, std::string_view text, uint8_t hop_limit,
-                    uint8_t type = kTypeMessage);
+                    uint8_t type = kTypeMessage, uint64_t sent_ms = 0);
 
   // Decides about a message received from a peer. It is a copy if the seen
   // table holds its ID or its origin's record covers its counter (a late

@@ -274,9 +274,12 @@ void FormatMessage(Format format, const Message& m, const OutputStyle& style, Bu
       out->Append(head, sizeof head);
       out->Append(",\"from\":", 8);
       bool nick_exact = AppendJsonString(m.nick, out);
-      char hops[32];
+      char hops[48];  // ,"hops":255,"ts":<20 digits>
       memcpy(hops, ",\"hops\":", 8);
       size_t len = 8 + Unsigned(m.hops, hops + 8);
+      memcpy(hops + len, ",\"ts\":", 6);
+      len += 6;
+      len += Unsigned(m.sent_ms, hops + len);
       out->Append(hops, len);
       out->Append(",\"text\":", 8);
       bool text_exact = AppendJsonString(m.text, out);

@@ -238,6 +238,7 @@ int Node::Run() {
   for (;;) {
     now_ = net::NowMs();
     transport_.SetTime(now_);
+    protocol_.SetWallClock(net::WallClockMs(), now_);
     if (net::StopRequested()) BeginDrain();
     if (net::TakeRequest(net::Request::kStatus)) {
       ShowStats();

@@ -304,6 +304,8 @@ void SimNetwork::StartNode(uint32_t node) {
     fprintf(stderr, "floodchat-sim: node %u: out of memory\n", node);
     exit(1);
   }
+  // Every node's wall clock agrees: virtual time from kWallEpochMs.
+  n.protocol->SetWallClock(kWallEpochMs, kEpochMs);
   for (uint32_t t : n.targets) {
     PeerAddress a = AddressOf(t);
     Endpoint e;

@@ -67,6 +67,8 @@ class SimNetwork {
   static constexpr uint16_t kPort = 55555;
   // Virtual time starts here (policies take times above 0).
   static constexpr uint64_t kEpochMs = 1000;
+  // The wall clock at kEpochMs, for the send times messages carry.
+  static constexpr uint64_t kWallEpochMs = 1798761600000;  // 2027-01-01 UTC
 
   explicit SimNetwork(const SimConfig& config);
   ~SimNetwork();

@@ -86,6 +86,7 @@ bool ParseMessage(const Frame& frame, Message* message, const char** why) {
   memcpy(message->id.bytes, p, kMessageIdBytes);
   message->hops = p[kHopsOffset];
   message->hop_limit = p[kHopsOffset + 1];
+  message->sent_ms = GetU64(p + kSentOffset);
   if (message->hops == 0 || message->hops > message->hop_limit) {
     *why = "hop count out of range";
     return false;
@@ -148,6 +149,7 @@ void AppendMessage(const Message& m, Buffer* out) {
   memcpy(p, m.id.bytes, kMessageIdBytes);
   p[kHopsOffset] = m.hops;
   p[kHopsOffset + 1] = m.hop_limit;
+  PutU64(p + kSentOffset, m.sent_ms);
   p[kMessageFixedBytes - kNickLenBytes] = static_cast<uint8_t>(m.nick.size());
   p += kMessageFixedBytes;
   memcpy(p, m.nick.data(), m.nick.size());

@@ -8,7 +8,8 @@
 //
 //   hello     := magic:"FLCH"  version:u8  node_id:u64be  nick_len:u8  nick
 //                [listen_port:u16be  [more extension bytes, ignored]]
-//   message   := id:16 bytes  hops:u8  hop_limit:u8  nick_len:u8  nick  text
+//   message   := id:16 bytes  hops:u8  hop_limit:u8  sent_ms:u64be  nick_len:u8  nick
+//                text
 //   presence  := the same payload as message; its text is an event
 //                (presence/presence.h: joined, left, a new nick, alive)
 //   addresses := flags:u8  count:u8  address[count]
@@ -17,8 +18,9 @@
 //   keepalive := flags:u8 (0)  [more bytes, ignored]
 //
 // `hops` is the number of links the message has crossed when it arrives
-// (1 at the origin's neighbours); `text` runs to the end of the frame and may
-// hold any bytes. `listen_port` is the port the sender accepts connections
+// (1 at the origin's neighbours); `sent_ms` is the origin's wall clock when it
+// sent the message, milliseconds since 1970 (UTC); `text` runs to the end of
+// the frame and may hold any bytes. `listen_port` is the port the sender accepts connections
 // on (0 or absent: none); the receiver pairs it with the IP it sees the
 // connection come from. An addresses frame offers other nodes to connect to;
 // flag bit 0 asks the receiver to answer with its own. A node that refuses a
@@ -59,7 +61,9 @@ constexpr uint8_t kTypePresence = 0x06;
 constexpr uint8_t kTypeKeepalive = 0x07;
 
 constexpr uint8_t kHelloMagic[4] = {'F', 'L', 'C', 'H'};
-constexpr uint8_t kProtocolVersion = 1;
+// 2: messages carry their send time. Nodes of other versions refuse each
+// other's hellos.
+constexpr uint8_t kProtocolVersion = 2;
 constexpr size_t kMagicBytes = 4;
 constexpr size_t kNodeIdBytes = 8;
 constexpr size_t kNickLenBytes = 1;
@@ -70,8 +74,10 @@ constexpr size_t kMaxHelloExtensionBytes = 1024;
 
 constexpr size_t kMessageIdBytes = 16;
 constexpr size_t kHopsOffset = kMessageIdBytes;  // within the payload
+constexpr size_t kSentOffset = kHopsOffset + 2;  // after hops and hop_limit
+constexpr size_t kSentBytes = 8;
 constexpr size_t kMessageFixedBytes =
-    kMessageIdBytes + 1 /* hops */ + 1 /* hop_limit */ + kNickLenBytes;
+    kMessageIdBytes + 1 /* hops */ + 1 /* hop_limit */ + kSentBytes + kNickLenBytes;
 
 constexpr size_t kMaxNickBytes = 32;
 
@@ -115,6 +121,7 @@ struct Message {
   MessageId id{};
   uint8_t hops = 0;
   uint8_t hop_limit = 0;
+  uint64_t sent_ms = 0;  // the origin's wall clock at sending, ms since 1970
   std::string_view nick;  // points into the decoded frame or the caller's data
   std::string_view text;
 };

@@ -109,7 +109,8 @@ std::string Field(const std::string& line, size_t* at, const std::string& key) {
   return TakeString(line, at);
 }
 
-void CheckJson(const std::string& line, const std::string& nick, const std::string& text) {
+void CheckJson(const std::string& line, const std::string& nick, const std::string& text,
+               uint64_t sent_ms) {
   Require(ValidUtf8(line));
   for (unsigned char c : line) Require(c >= 0x20);
   Require(line.compare(0, 7, "{\"id\":\"") == 0);
@@ -119,6 +120,11 @@ void CheckJson(const std::string& line, const std::string& nick, const std::stri
   Require(line.compare(at, 8, ",\"hops\":") == 0);
   at += 8;
   while (at < line.size() && line[at] >= '0' && line[at] <= '9') ++at;
+  Require(line.compare(at, 6, ",\"ts\":") == 0);
+  at += 6;
+  uint64_t ts = 0;
+  while (at < line.size() && line[at] >= '0' && line[at] <= '9') ts = ts * 10 + (line[at++] - '0');
+  Require(ts == sent_ms);
   std::string got_text = Field(line, &at, "text");
   if (line.compare(at, 16, ",\"from_base64\":\"") == 0) {
     Require(from != nick);  // only when the nick had to change
@@ -159,6 +165,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (size_t i = 0; i < floodchat::kMessageIdBytes; ++i) m.id.bytes[i] = static_cast<uint8_t>(i);
   m.hops = 3;
   m.hop_limit = 64;
+  m.sent_ms = UINT64_MAX - size;  // the widest there is
   m.nick = nick;
   m.text = text;
   Buffer out;
@@ -168,7 +175,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   line.pop_back();
   Require(line.find('\n') == std::string::npos);
   if (format == Format::kJson) {
-    CheckJson(line, nick, text);
+    CheckJson(line, nick, text, m.sent_ms);
   } else {
     CheckTerminalSafe(line);
   }

@@ -17,16 +17,19 @@ def frame(kind, payload):
     return struct.pack(">IB", len(payload) + 1, kind) + payload
 
 
+VERSION = b"\x02"  # the protocol version (wire/frame.h)
+
+
 def hello(node_id, nick, port=None):
-    p = b"FLCH\x01" + struct.pack(">QB", node_id, len(nick)) + nick
+    p = b"FLCH" + VERSION + struct.pack(">QB", node_id, len(nick)) + nick
     if port is not None:
         p += struct.pack(">H", port)
     return frame(1, p)
 
 
-def message(n, nick, text, hops=1, limit=64):
+def message(n, nick, text, hops=1, limit=64, sent_ms=1796220896000):
     mid = struct.pack(">QQ", 0x1122334455667788, n)
-    return frame(2, mid + bytes([hops, limit, len(nick)]) + nick + text)
+    return frame(2, mid + bytes([hops, limit]) + struct.pack(">QB", sent_ms, len(nick)) + nick + text)
 
 
 def addresses(kind, flags, entries):
@@ -39,7 +42,7 @@ def addresses(kind, flags, entries):
 def key_hello(key_fill, public=bytes([9]) + bytes(31), nonce=bytes(range(16))):
     """A key hello naming the fuzz targets' key (32 bytes of key_fill)."""
     key_id = hmac.new(bytes([key_fill]) * 32, b"floodchat key id 1", hashlib.sha256).digest()[:8]
-    return frame(5, b"FLCH\x01" + key_id + public + nonce)
+    return frame(5, b"FLCH" + VERSION + key_id + public + nonce)
 
 
 V4 = (4, bytes([127, 0, 0, 1]), 55555)
@@ -85,7 +88,7 @@ SEEDS = {
         "zero_public": b"\x00\x00" + key_hello(0x41, public=bytes(32)),
         "plain_hello": b"\x00\x03" + hello(1, b"open", 1),
         "dialled_full": b"\x01\x00" + addresses(4, 0, []),
-        "short": b"\x00\x00" + frame(5, b"FLCH\x01"),
+        "short": b"\x00\x00" + frame(5, b"FLCH" + VERSION),
     },
     # Byte 0: even, junk instead of records; odd, frames sealed and opened.
     # Byte 1: piece size - 1 and the bit to flip; bytes 2-3: where (ffff: none).
