@@ -13,7 +13,7 @@ const char kUsageText[] =
     "                 [--keepalive s] [--max-peers n] [--max-size bytes]\n"
     "                 [--metrics host:port] [--no-listen] [--peers n] [--presence]\n"
     "                 [--queue-max bytes] [--relay] [--seen n] [--stdout-max bytes]\n"
-    "                 [--timestamps]\n"
+    "                 [--store bytes] [--timestamps]\n"
     "       floodchat --gen-key\n"
     "\n"
     "  -l, --listen [HOST:]PORT  listen there (default 0.0.0.0:55555, or one of\n"
@@ -44,6 +44,8 @@ const char kUsageText[] =
     "      --queue-max BYTES     a peer whose queue passes this is dropped (16 MiB)\n"
     "      --stdout-max BYTES    unread output kept before messages go unprinted\n"
     "                            (default 4 MiB)\n"
+    "      --store BYTES         recent messages kept to repair what peers missed\n"
+    "                            (default 32 MiB; 0: none)\n"
     "      --handshake-timeout S seconds to connect and say hello (default 10)\n"
     "      --keepalive S         send a keepalive on a link idle for S seconds; a\n"
     "                            peer silent for 3 S is closed (default 10)\n"
@@ -107,6 +109,7 @@ const Spec kSpecs[] = {
     {0, "handshake-timeout", true}, {'k', "key-file", true}, {0, "gen-key", false},
     {0, "metrics", true},    {0, "heartbeat", true}, {0, "presence", false},
     {0, "timestamps", false}, {0, "color", true},   {0, "keepalive", true},
+    {0, "store", true},
 };
 
 const Spec* FindLong(std::string_view name) {
@@ -359,6 +362,9 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, const char* env_use
         if (!ParseRange(item.shown, v, kMinQueueMax, kMaxQueueMax, &n, error))
           return ParseOutcome::kUsageError;
         (name == "queue-max" ? o->queue_max : o->stdout_max) = static_cast<size_t>(n);
+      } else if (name == "store") {
+        if (!ParseRange(item.shown, v, 0, kMaxStore, &n, error)) return ParseOutcome::kUsageError;
+        o->store = static_cast<size_t>(n);
       } else if (name == "metrics") {
         if (!ParseEndpoint(v, false, &o->metrics_at, error)) {
           *error = item.shown + ": " + *error;

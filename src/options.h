@@ -31,6 +31,10 @@ constexpr size_t kDefaultQueueMax = size_t{16} << 20;
 constexpr size_t kDefaultStdoutMax = size_t{4} << 20;
 constexpr size_t kMinQueueMax = size_t{1} << 20;  // the backpressure threshold
 constexpr size_t kMaxQueueMax = size_t{1} << 30;
+// Twice --queue-max's default: what a dropped peer's queue shed, and as much
+// again that arrived while it was away.
+constexpr size_t kDefaultStore = size_t{32} << 20;
+constexpr size_t kMaxStore = size_t{1} << 30;
 constexpr int kDefaultHandshakeTimeout = 10;      // seconds
 constexpr int kDefaultKeepalive = 10;             // seconds
 
@@ -50,6 +54,7 @@ struct Options {
   size_t max_peers = kDefaultMaxPeers;   // connections of all kinds; more inbound are refused
   size_t queue_max = kDefaultQueueMax;    // a peer's output queue above this drops the peer
   size_t stdout_max = kDefaultStdoutMax;  // pending stdout bytes before messages go unprinted
+  size_t store = kDefaultStore;  // --store: bytes of recent messages kept for repair
   int handshake_timeout = kDefaultHandshakeTimeout;  // seconds to connect and send a hello
   int keepalive_s = kDefaultKeepalive;  // silence before a keepalive; twice it closes
   int heartbeat_s = 30;  // presence: seconds between this node's "alive" events

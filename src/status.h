@@ -43,6 +43,8 @@ struct StatsView {
   uint64_t evicted = 0;
   size_t known = 0;
   uint64_t attempts = 0, failures = 0, reconnects = 0, refused = 0, late = 0, auth_failed = 0;
+  size_t origins = 0, origins_capacity = 0;
+  size_t store_bytes = 0, store_capacity = 0, stored = 0;
 };
 
 }  // namespace floodchat

@@ -184,7 +184,8 @@ TEST(StatsTextTest, ThreeAlignedCellsARowEveryCounterOnce) {
             "       stdout_dropped=0               seen=3/65536      evicted=0\n"
             "       known=0                        attempts=0        failures=0\n"
             "       reconnects=0                   refused=0         late=0\n"
-            "       auth_failed=2\n");
+            "       auth_failed=2                  origins=0/0       store=0/0\n"
+            "       stored=0\n");
 }
 
 }  // namespace

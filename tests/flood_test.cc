@@ -22,6 +22,7 @@ class FloodTest : public ::testing::Test {
     c.counter_start = 100;
     c.seen = 64;
     c.hop_limit = 8;
+    c.store_bytes = 1 << 20;
     ASSERT_TRUE(flood_.Init(c));
   }
 
@@ -150,6 +151,37 @@ TEST_F(FloodTest, CopiesTheSeenTableForgotAreDroppedByTheirOriginsRecord) {
   EXPECT_EQ(flood_.counters().late_duplicates, 1u);
   EXPECT_EQ(flood_.counters().received, 65u);
   EXPECT_TRUE(said_.empty());
+}
+
+// What the store keeps: own messages (sent or waiting), presence events, and
+// accepted messages as they are sent on, hop count raised; copies are not
+// kept again.
+TEST_F(FloodTest, TheStoreKeepsEveryNewMessageAsItIsSentOn) {
+  flood_.SetWallOffset(1000000);
+  flood_.Originate("me", "alone", 5);  // waits for a peer, and is kept
+  flood_.OnPeerUp(1, 6);
+  flood_.OnPeerUp(2, 6);
+  flood_.Announce("me", "\x01", false, 7);
+  Offer(1, MessageFrame(0x77, 9, "bob", "hi", 2));
+  Offer(2, MessageFrame(0x77, 9, "bob", "hi", 3));  // a copy
+  Offer(1, MessageFrame(0x78, 1, "eve", "far", 8, 8));  // at its hop limit
+  const MessageStore& st = flood_.store();
+  ASSERT_EQ(st.size(), 4u);
+  const MessageStore::Entry* own = st.Find(0xabc, 100);
+  ASSERT_NE(own, nullptr);
+  EXPECT_EQ(own->sent_ms, 1000005u);
+  EXPECT_EQ(own->type, kTypeMessage);
+  const MessageStore::Entry* presence = st.Find(0xabc, 101);
+  ASSERT_NE(presence, nullptr);
+  EXPECT_EQ(presence->type, kTypePresence);
+  // Kept with the hop count it was forwarded with: the bytes peer 2 got.
+  const MessageStore::Entry* bob = st.Find(0x77, 9);
+  ASSERT_NE(bob, nullptr);
+  std::string kept(reinterpret_cast<const char*>(bob->frame.get()), bob->size);
+  ASSERT_EQ(links_.SentTo(2, kTypeMessage).size(), 1u);  // "alone" went to peer 1 only
+  EXPECT_EQ(kept, links_.SentTo(2, kTypeMessage)[0]);
+  EXPECT_EQ(static_cast<uint8_t>(kept[kFrameHeaderBytes + kHopsOffset]), 3);
+  ASSERT_NE(st.Find(0x78, 1), nullptr);
 }
 
 TEST_F(FloodTest, SendsOnAGraphAreOnePlusTheSumOfDegreesLessOne) {

@@ -139,6 +139,11 @@ TEST(ExpositionTest, EachMetricHasHelpTypeAndTheValueOfItsStatsField) {
   v.refused = 15;
   v.late = 16;
   v.auth_failed = 18446744073709551615ull;
+  v.origins = 19;
+  v.origins_capacity = 4096;
+  v.store_bytes = 20;
+  v.store_capacity = 21;
+  v.stored = 22;
   std::istringstream text(RenderMetrics(v));
   std::map<std::string, std::string> help, type, value;
   std::string line;
@@ -155,7 +160,7 @@ TEST(ExpositionTest, EachMetricHasHelpTypeAndTheValueOfItsStatsField) {
     }
   }
   EXPECT_EQ(value.size(), kMetricCount);
-  EXPECT_EQ(value.size(), 17u);  // one for each /stats figure (seen's two)
+  EXPECT_EQ(value.size(), 21u);  // one for each /stats figure (seen's two, store's two)
   for (const auto& [name, val] : value) {
     EXPECT_EQ(help.count(name), 1u) << name;
     ASSERT_EQ(type.count(name), 1u) << name;
@@ -181,6 +186,10 @@ TEST(ExpositionTest, EachMetricHasHelpTypeAndTheValueOfItsStatsField) {
   EXPECT_EQ(value["floodchat_refused_total"], "15");
   EXPECT_EQ(value["floodchat_late_duplicates_total"], "16");
   EXPECT_EQ(value["floodchat_auth_failed_total"], "18446744073709551615");
+  EXPECT_EQ(value["floodchat_origins"], "19");
+  EXPECT_EQ(value["floodchat_store_bytes"], "20");
+  EXPECT_EQ(value["floodchat_store_bytes_capacity"], "21");
+  EXPECT_EQ(value["floodchat_stored_messages"], "22");
 }
 
 }  // namespace

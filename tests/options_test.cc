@@ -43,6 +43,7 @@ TEST(OptionsTest, Defaults) {
   EXPECT_EQ(p.options.stdout_max, 4u << 20);
   EXPECT_EQ(p.options.handshake_timeout, 10);
   EXPECT_EQ(p.options.keepalive_s, 10);
+  EXPECT_EQ(p.options.store, 32u << 20);
 }
 
 TEST(OptionsTest, LimitOptions) {
@@ -56,6 +57,8 @@ TEST(OptionsTest, LimitOptions) {
   EXPECT_EQ(Parse({"--keepalive", "1"}).options.keepalive_s, 1);
   EXPECT_EQ(Parse({"--keepalive=3600"}).options.keepalive_s, 3600);
   EXPECT_EQ(LimitsFor(Parse({"--keepalive", "2"}).options).keepalive_ms, 2000u);
+  EXPECT_EQ(Parse({"--store", "0"}).options.store, 0u);
+  EXPECT_EQ(Parse({"--store=1073741824"}).options.store, size_t{1} << 30);
 }
 
 TEST(OptionsTest, PeersAndMaxPeers) {
@@ -190,6 +193,8 @@ TEST(OptionsTest, UsageErrors) {
       {{"--keepalive", "0"}, "--keepalive: 0: not a number from 1 to 3600"},
       {{"--keepalive", "3601"}, "--keepalive: 3601: not a number from 1 to 3600"},
       {{"--keepalive"}, "--keepalive"},
+      {{"--store", "1073741825"}, "--store: 1073741825: not a number from 0 to 1073741824"},
+      {{"--store", "-1"}, "--store: -1: not a number"},
   };
   for (const Case& c : cases) {
     Parsed p = Parse(c.args);
@@ -217,7 +222,7 @@ TEST(OptionsTest, UsageNamesEveryOption) {
   for (const char* name : {"--listen", "--no-listen", "--connect", "--nick", "--format", "--raw",
                            "--relay", "--hops", "--seen", "--max-size", "--quiet", "--verbose",
                            "--peers", "--max-peers", "--queue-max", "--stdout-max",
-                           "--handshake-timeout", "--keepalive",
+                           "--handshake-timeout", "--keepalive", "--store",
                            "--help", "--version"}) {
     EXPECT_NE(std::string(kUsageText).find(name), std::string::npos) << name;
   }

@@ -18,6 +18,8 @@
 #include <string_view>
 
 #include "broadcast/dedup.h"
+#include "broadcast/origins.h"
+#include "broadcast/store.h"
 #include "links.h"
 #include "wire/frame.h"
 
@@ -74,6 +76,10 @@ class Broadcast {
 
   virtual BroadcastCounters counters() const = 0;
   virtual const DedupRing& seen() const = 0;
+  virtual const OriginTable& origins() const = 0;
+  // Every message and presence event this node originated or accepted is
+  // kept there, as it sends it on.
+  virtual const MessageStore& store() const = 0;
 };
 
 }  // namespace floodchat

@@ -7,7 +7,7 @@ namespace floodchat {
 bool Flood::Init(const FloodConfig& config) {
   hop_limit_ = config.hop_limit;
   return relay_.Init(config.seen, config.node_id, config.counter_start, config.hash_key0,
-                     config.hash_key1, config.origin_slots);
+                     config.hash_key1, config.origin_slots, config.store_bytes);
 }
 
 void Flood::SendToAll(const uint8_t* frame, size_t size, PeerId except) {
@@ -23,25 +23,27 @@ bool Flood::Announce(std::string_view nick, std::string_view event, bool keep_if
                      uint64_t now) {
   if (peers_.empty() && !keep_if_alone) return false;
   Message m = relay_.Originate(nick, event, hop_limit_, kTypePresence, now + wall_offset_);
-  if (peers_.empty()) {
-    AppendMessage(m, &pending_);
-    return true;
-  }
   scratch_.Clear();
   AppendMessage(m, &scratch_);
+  relay_.Keep(m, scratch_.data(), scratch_.size());
+  if (peers_.empty()) {
+    pending_.Append(scratch_.data(), scratch_.size());
+    return true;
+  }
   SendToAll(scratch_.data(), scratch_.size(), kNoPeer);
   return true;
 }
 
 Message Flood::Originate(std::string_view nick, std::string_view text, uint64_t now) {
   Message m = relay_.Originate(nick, text, hop_limit_, kTypeMessage, now + wall_offset_);
+  scratch_.Clear();
+  AppendMessage(m, &scratch_);
+  relay_.Keep(m, scratch_.data(), scratch_.size());
   if (peers_.empty()) {
-    AppendMessage(m, &pending_);
+    pending_.Append(scratch_.data(), scratch_.size());
     ++pending_count_;
     return m;
   }
-  scratch_.Clear();
-  AppendMessage(m, &scratch_);
   SendToAll(scratch_.data(), scratch_.size(), kNoPeer);
   return m;
 }
@@ -51,11 +53,11 @@ void Flood::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_
   Verdict v = relay_.Accept(message);
   if (v.duplicate) return;
   sink_->Deliver(message, now);
-  if (!v.forward) return;
   // The received frame itself goes on, its hop count raised in place (the
-  // connection's input is consumed right after).
-  frame[kFrameHeaderBytes + kHopsOffset] = v.forward_hops;
-  SendToAll(frame, frame_size, from);
+  // connection's input is consumed right after), and is kept as sent on.
+  if (v.forward) frame[kFrameHeaderBytes + kHopsOffset] = v.forward_hops;
+  relay_.Keep(message, frame, frame_size);
+  if (v.forward) SendToAll(frame, frame_size, from);
 }
 
 void Flood::OnPeerUp(PeerId peer, uint64_t now) {

@@ -25,6 +25,7 @@ struct FloodConfig {
   uint64_t hash_key0 = 0, hash_key1 = 0;  // the seen table's secret hash key
   size_t seen = 65536;        // --seen
   size_t origin_slots = OriginTable::kDefaultCapacity;
+  size_t store_bytes = 0;     // --store
   uint8_t hop_limit = 64;     // --hops
 };
 
@@ -53,6 +54,8 @@ class Flood : public Broadcast {
   uint64_t PendingMessages() const override { return pending_count_; }
   BroadcastCounters counters() const override;
   const DedupRing& seen() const override { return relay_.seen(); }
+  const OriginTable& origins() const override { return relay_.origins(); }
+  const MessageStore& store() const override { return relay_.store(); }
 
   // The connections messages go to, in the order they came up.
   const std::vector<PeerId>& peers() const { return peers_; }

@@ -3,9 +3,11 @@
 namespace floodchat {
 
 bool Relay::Init(size_t seen_capacity, uint64_t node_id, uint64_t counter_start,
-                 uint64_t hash_key0, uint64_t hash_key1, size_t origin_slots) {
+                 uint64_t hash_key0, uint64_t hash_key1, size_t origin_slots,
+                 size_t store_bytes) {
   node_id_ = node_id;
   counter_ = counter_start;
+  store_ = std::make_unique<MessageStore>(store_bytes, hash_key1 - hash_key0);
   return seen_.Init(seen_capacity, hash_key0, hash_key1) && origins_.Init(hash_key0 ^ hash_key1, origin_slots);
 }
 

@@ -5,11 +5,13 @@
 #define FLOODCHAT_BROADCAST_RELAY_H_
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "broadcast/broadcast.h"
 #include "broadcast/dedup.h"
 #include "broadcast/origins.h"
+#include "broadcast/store.h"
 #include "wire/frame.h"
 
 namespace floodchat {
@@ -24,10 +26,11 @@ class Relay {
  public:
   // `node_id` and `counter_start` come from the OS random source: a message ID
   // is the node ID followed by a 64-bit counter that starts at counter_start.
-  // `origin_slots` sizes the table of origins (origins.h).
+  // `origin_slots` sizes the table of origins (origins.h), `store_bytes`
+  // bounds the message store (store.h; 0: none).
   bool Init(size_t seen_capacity, uint64_t node_id, uint64_t counter_start,
             uint64_t hash_key0, uint64_t hash_key1,
-            size_t origin_slots = OriginTable::kDefaultCapacity);
+            size_t origin_slots = OriginTable::kDefaultCapacity, size_t store_bytes = 0);
 
   // Makes a message from this node: a fresh ID, remembered so that its echo is
   // dropped, hops 1 (it crosses one link to reach a neighbour), sent at
@@ -43,6 +46,9 @@ class Relay {
   // forwarded with hops + 1 unless it has reached its hop limit.
   Verdict Accept(const Message& message);
 
+  // Keeps a new message's frame (as this node sends it on) in the store.
+  void Keep(const Message& m, const uint8_t* frame, size_t size) { store_->Put(m, frame, size); }
+
   // Hint: a message with this ID will be accepted soon.
   void Prefetch(const MessageId& id) const { seen_.Prefetch(id); }
 
@@ -51,11 +57,13 @@ class Relay {
   const BroadcastCounters& counters() const { return counters_; }
   const DedupRing& seen() const { return seen_; }
   const OriginTable& origins() const { return origins_; }
+  const MessageStore& store() const { return *store_; }
   uint64_t node_id() const { return node_id_; }
 
  private:
   DedupRing seen_;
   OriginTable origins_;
+  std::unique_ptr<MessageStore> store_ = std::make_unique<MessageStore>();
   uint64_t node_id_ = 0;
   uint64_t counter_ = 0;
   BroadcastCounters counters_;

@@ -37,6 +37,9 @@ std::string StatsText(const StatsView& v) {
       "refused=" + u(v.refused),
       "late=" + u(v.late),
       "auth_failed=" + u(v.auth_failed),
+      "origins=" + u(v.origins) + "/" + u(v.origins_capacity),
+      "store=" + u(v.store_bytes) + "/" + u(v.store_capacity),
+      "stored=" + u(v.stored),
   };
   // Three to a row, each column as wide as its widest cell and two spaces.
   const size_t kColumns = 3, n = sizeof cells / sizeof cells[0];

@@ -49,6 +49,16 @@ const MetricSpec kMetrics[] = {
      "Keyed mode: connections closed for another key, no key or a bad record (/stats "
      "auth_failed).",
      [](const StatsView& v) -> uint64_t { return v.auth_failed; }},
+    {"floodchat_origins", false, "Origins whose message sequence is tracked (/stats origins).",
+     [](const StatsView& v) -> uint64_t { return v.origins; }},
+    {"floodchat_store_bytes", false,
+     "Bytes the message store holds, frames and bookkeeping (/stats store).",
+     [](const StatsView& v) -> uint64_t { return v.store_bytes; }},
+    {"floodchat_store_bytes_capacity", false, "The message store's bound (--store).",
+     [](const StatsView& v) -> uint64_t { return v.store_capacity; }},
+    {"floodchat_stored_messages", false,
+     "Messages and presence events in the message store (/stats stored).",
+     [](const StatsView& v) -> uint64_t { return v.stored; }},
 };
 const size_t kMetricCount = sizeof kMetrics / sizeof kMetrics[0];
 

@@ -143,6 +143,13 @@ StatsView Node::GatherStats() const {
   v.refused = t.refused;
   v.late = b.late_duplicates;
   v.auth_failed = t.auth_failed;
+  const OriginTable& origins = protocol_.broadcast().origins();
+  v.origins = origins.size();
+  v.origins_capacity = origins.capacity();
+  const MessageStore& store = protocol_.broadcast().store();
+  v.store_bytes = store.bytes();
+  v.store_capacity = store.capacity();
+  v.stored = store.size();
   return v;
 }
 
