@@ -43,6 +43,9 @@ class Links {
   // Queues whole frames for a connection that is up. A connection that is
   // going, or gone, takes nothing.
   virtual void Send(PeerId peer, const uint8_t* frames, size_t size) = 0;
+  // Bytes queued for a connection and not yet written; 0 for one that is
+  // gone.
+  virtual size_t Queued(PeerId peer) const = 0;
   // Ends a duplicate connection in order: nothing new is sent on it, what is
   // queued goes out, its sending side is shut, and what still arrives is
   // read until the other end closes too, so nothing in flight is lost.

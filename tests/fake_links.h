@@ -82,6 +82,8 @@ class FakeLinks : public floodchat::Links, public floodchat::MessageSink {
   }
 
   // The frames of `type` sent to `peer`.
+  size_t Queued(PeerId peer) const override { return queued; }
+  size_t queued = 0;  // what Queued says of every peer
   std::vector<std::string> SentTo(PeerId peer, uint8_t type) const {
     std::vector<std::string> out;
     for (const SentFrame& f : sent)

@@ -144,6 +144,8 @@ TEST(ExpositionTest, EachMetricHasHelpTypeAndTheValueOfItsStatsField) {
   v.store_bytes = 20;
   v.store_capacity = 21;
   v.stored = 22;
+  v.resent = 23;
+  v.sync_bytes = 24;
   std::istringstream text(RenderMetrics(v));
   std::map<std::string, std::string> help, type, value;
   std::string line;
@@ -160,7 +162,7 @@ TEST(ExpositionTest, EachMetricHasHelpTypeAndTheValueOfItsStatsField) {
     }
   }
   EXPECT_EQ(value.size(), kMetricCount);
-  EXPECT_EQ(value.size(), 21u);  // one for each /stats figure (seen's two, store's two)
+  EXPECT_EQ(value.size(), 23u);  // one for each /stats figure (seen's two, store's two)
   for (const auto& [name, val] : value) {
     EXPECT_EQ(help.count(name), 1u) << name;
     ASSERT_EQ(type.count(name), 1u) << name;
@@ -190,6 +192,8 @@ TEST(ExpositionTest, EachMetricHasHelpTypeAndTheValueOfItsStatsField) {
   EXPECT_EQ(value["floodchat_store_bytes"], "20");
   EXPECT_EQ(value["floodchat_store_bytes_capacity"], "21");
   EXPECT_EQ(value["floodchat_stored_messages"], "22");
+  EXPECT_EQ(value["floodchat_resent_total"], "23");
+  EXPECT_EQ(value["floodchat_sync_bytes_total"], "24");
 }
 
 }  // namespace

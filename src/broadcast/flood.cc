@@ -53,11 +53,13 @@ void Flood::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_
   Verdict v = relay_.Accept(message);
   if (v.duplicate) return;
   sink_->Deliver(message, now);
+  if (!v.forward) return;
   // The received frame itself goes on, its hop count raised in place (the
-  // connection's input is consumed right after), and is kept as sent on.
-  if (v.forward) frame[kFrameHeaderBytes + kHopsOffset] = v.forward_hops;
+  // connection's input is consumed right after), and is kept as sent on. (A
+  // message at its hop limit goes no further, by repair neither: not kept.)
+  frame[kFrameHeaderBytes + kHopsOffset] = v.forward_hops;
   relay_.Keep(message, frame, frame_size);
-  if (v.forward) SendToAll(frame, frame_size, from);
+  SendToAll(frame, frame_size, from);
 }
 
 void Flood::OnPeerUp(PeerId peer, uint64_t now) {

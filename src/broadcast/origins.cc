@@ -204,4 +204,29 @@ uint64_t OriginTable::Gaps(uint64_t node_id) const {
   return n;
 }
 
+void OriginTable::Describe(size_t slot, OriginRecord* out) const {
+  const Record& r = records_[slot];
+  out->node_id = r.node_id;
+  out->floor = r.floor;
+  out->top = r.top;
+  out->gap_count = 0;
+  bool in_gap = false;
+  for (uint64_t c = r.floor; Before(c, r.top); ++c) {
+    bool had = Has(r, c);
+    if (!had && !in_gap) {
+      if (out->gap_count == kMaxGapsPerRecord) {
+        // Folded: the last gap runs to top.
+        out->gaps[kMaxGapsPerRecord - 1].end = r.top;
+        return;
+      }
+      out->gaps[out->gap_count++].start = c;
+      in_gap = true;
+    } else if (had && in_gap) {
+      out->gaps[out->gap_count - 1].end = c;
+      in_gap = false;
+    }
+  }
+  if (in_gap) out->gaps[out->gap_count - 1].end = r.top;
+}
+
 }  // namespace floodchat

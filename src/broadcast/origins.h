@@ -36,6 +36,7 @@
 #include <cstdint>
 
 #include "wire/frame.h"
+#include "wire/summary.h"
 
 namespace floodchat {
 
@@ -73,6 +74,10 @@ class OriginTable {
   bool IsGap(uint64_t node_id, uint64_t counter) const;
   // Gaps in [floor, top) of that origin, all told.
   uint64_t Gaps(uint64_t node_id) const;
+
+  // The record in slot `slot` (0 to size() - 1), its gaps folded to at most
+  // kMaxGapsPerRecord (wire/summary.h), as a summary sends it.
+  void Describe(size_t slot, OriginRecord* out) const;
 
   size_t size() const { return size_; }
   size_t capacity() const { return capacity_; }

@@ -53,6 +53,10 @@ class MessageStore {
   // The message with this origin and counter, or null.
   const Entry* Find(uint64_t origin, uint64_t counter) const;
 
+  // Every message kept gets the next sequence number: at(i) has
+  // first_seq() + i, and the next one kept will have next_seq().
+  uint64_t first_seq() const { return first_seq_; }
+  uint64_t next_seq() const { return first_seq_ + count_; }
   // Entries from the oldest kept (0) to the newest (size() - 1).
   size_t size() const { return count_; }
   const Entry& at(size_t i) const { return BySeq(first_seq_ + i); }

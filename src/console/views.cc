@@ -40,6 +40,8 @@ std::string StatsText(const StatsView& v) {
       "origins=" + u(v.origins) + "/" + u(v.origins_capacity),
       "store=" + u(v.store_bytes) + "/" + u(v.store_capacity),
       "stored=" + u(v.stored),
+      "resent=" + u(v.resent),
+      "sync_bytes=" + u(v.sync_bytes),
   };
   // Three to a row, each column as wide as its widest cell and two spaces.
   const size_t kColumns = 3, n = sizeof cells / sizeof cells[0];

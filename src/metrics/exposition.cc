@@ -59,6 +59,12 @@ const MetricSpec kMetrics[] = {
     {"floodchat_stored_messages", false,
      "Messages and presence events in the message store (/stats stored).",
      [](const StatsView& v) -> uint64_t { return v.stored; }},
+    {"floodchat_resent_total", true,
+     "Messages sent again from the store to peers that lacked them (/stats resent).",
+     [](const StatsView& v) -> uint64_t { return v.resent; }},
+    {"floodchat_sync_bytes_total", true,
+     "Bytes of anti-entropy digests and summaries sent (/stats sync_bytes).",
+     [](const StatsView& v) -> uint64_t { return v.sync_bytes; }},
 };
 const size_t kMetricCount = sizeof kMetrics / sizeof kMetrics[0];
 

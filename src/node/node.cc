@@ -33,7 +33,10 @@ bool Node::Start() {
     return false;
   }
   identity_.node_id = seeds[0];
-  if (!protocol_.Init(ProtocolConfigFor(options_, seeds))) {
+  ProtocolConfig config = ProtocolConfigFor(options_, seeds);
+  // What was said before this node started is not its to repair.
+  config.since_ms = net::WallClockMs();
+  if (!protocol_.Init(config)) {
     log_.Say(Level::kError, "--seen %zu: cannot allocate the table", options_.seen);
     return false;
   }
@@ -150,6 +153,8 @@ StatsView Node::GatherStats() const {
   v.store_bytes = store.bytes();
   v.store_capacity = store.capacity();
   v.stored = store.size();
+  v.resent = protocol_.repair().counters().repairs_sent;
+  v.sync_bytes = protocol_.repair().counters().sync_bytes;
   return v;
 }
 

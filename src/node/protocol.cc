@@ -10,6 +10,8 @@ const Protocol::Route Protocol::kRoutes[] = {
     {kTypeAddresses, &Protocol::OnAddressesFrame},
     {kTypeHello, &Protocol::OnLateOpening},
     {kTypeFull, &Protocol::OnLateOpening},
+    {kTypeDigest, &Protocol::OnDigestFrame},
+    {kTypeSummary, &Protocol::OnSummaryFrame},
 };
 
 bool Protocol::Init(const ProtocolConfig& config) {
@@ -17,6 +19,8 @@ bool Protocol::Init(const ProtocolConfig& config) {
   membership_ = std::make_unique<Membership>(config.membership, links_, log_);
   flood_ = std::make_unique<Flood>(links_, sink_, log_);
   broadcast_ = flood_.get();
+  repair_ = std::make_unique<Repair>(config.repair, links_, flood_.get());
+  repair_->SetSince(config.since_ms);
   return flood_->Init(config.flood);
 }
 
@@ -27,11 +31,13 @@ Message Protocol::Originate(std::string_view nick, std::string_view text, uint64
 void Protocol::Tick(uint64_t now) {
   membership_->Tick(now, broadcast_->PendingMessages() > 0);
   broadcast_->Tick(now);
+  repair_->Tick(now);
 }
 
 uint64_t Protocol::NextWake() const {
-  uint64_t a = membership_->NextWake(), b = broadcast_->NextWake();
-  return a < b ? a : b;
+  uint64_t a = membership_->NextWake(), b = broadcast_->NextWake(), c = repair_->NextWake();
+  uint64_t ab = a < b ? a : b;
+  return ab < c ? ab : c;
 }
 
 // ---- connections ------------------------------------------------------------------
@@ -45,8 +51,14 @@ UpVerdict Protocol::OnPeerUp(PeerId peer, const PeerUp& up, uint64_t now) {
   UpVerdict v = membership_->OnPeerUp(peer, up, now, &retired);
   // Membership first: the broadcast policy hears only of the connections
   // that stay, and of a duplicate that was replaced.
-  if (retired != kNoPeer) broadcast_->OnPeerDown(retired, now);
-  if (v == UpVerdict::kLive) broadcast_->OnPeerUp(peer, now);
+  if (retired != kNoPeer) {
+    broadcast_->OnPeerDown(retired, now);
+    repair_->OnPeerDown(retired, now);
+  }
+  if (v == UpVerdict::kLive) {
+    broadcast_->OnPeerUp(peer, now);
+    repair_->OnPeerUp(peer, now);
+  }
   return v;
 }
 
@@ -57,7 +69,16 @@ Level Protocol::OnRefusedFull(PeerId peer, const AddressList& offer, uint64_t no
 
 void Protocol::OnPeerDown(PeerId peer, const std::string& last_error, uint64_t now) {
   broadcast_->OnPeerDown(peer, now);
+  repair_->OnPeerDown(peer, now);
   membership_->OnPeerDown(peer, last_error, now);
+}
+
+bool Protocol::OnDigestFrame(const Incoming& in, uint64_t now, const char** why) {
+  return repair_->OnDigest(in.peer, in.frame, now, why);
+}
+
+bool Protocol::OnSummaryFrame(const Incoming& in, uint64_t now, const char** why) {
+  return repair_->OnSummary(in.peer, in.frame, now, why);
 }
 
 // ---- frames ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // What a node does with the events of its connections, with no IO: a
-// dispatch table by frame type between the two policies it owns, membership
-// (who to be connected to) and broadcast (what to send where). The binary's
+// dispatch table by frame type between the policies it owns: membership
+// (who to be connected to), broadcast (what to send where) and repair (what
+// peers missed: anti-entropy). The binary's
 // Node drives one through its Transport; the simulator drives one per
 // virtual node through its network. Everything either of them knows about
 // the protocol above the transport is here, so the simulator runs the
@@ -16,6 +17,7 @@
 #include "base/diag.h"
 #include "broadcast/broadcast.h"
 #include "broadcast/flood.h"
+#include "broadcast/repair.h"
 #include "links.h"
 #include "membership/membership.h"
 
@@ -24,6 +26,8 @@ namespace floodchat {
 struct ProtocolConfig {
   MembershipConfig membership;
   FloodConfig flood;
+  RepairConfig repair;
+  uint64_t since_ms = 0;  // the wall clock at start: what anti-entropy asks for
   size_t max_text = 65536;  // --max-size: a longer message closes its connection
 };
 
@@ -49,7 +53,10 @@ class Protocol : public LinkEvents {
   size_t Disconnect(const std::string& text, const std::vector<PeerId>& peers, uint64_t now,
                     std::vector<PeerId>* closed) {
     size_t dropped = membership_->Disconnect(text, peers, now, closed);
-    for (PeerId p : *closed) broadcast_->OnPeerDown(p, now);
+    for (PeerId p : *closed) {
+      broadcast_->OnPeerDown(p, now);
+      repair_->OnPeerDown(p, now);
+    }
     return dropped;
   }
   // The wall clock now, for the send time of this node's messages.
@@ -75,11 +82,14 @@ class Protocol : public LinkEvents {
 
   const Membership& membership() const { return *membership_; }
   const Broadcast& broadcast() const { return *broadcast_; }
+  const Repair& repair() const { return *repair_; }
 
  private:
   bool OnMessageFrame(const Incoming& in, uint64_t now, const char** why);
   bool OnAddressesFrame(const Incoming& in, uint64_t now, const char** why);
   bool OnLateOpening(const Incoming& in, uint64_t now, const char** why);
+  bool OnDigestFrame(const Incoming& in, uint64_t now, const char** why);
+  bool OnSummaryFrame(const Incoming& in, uint64_t now, const char** why);
 
   // The dispatch table: what each frame type after the hello means. Types
   // not in it come from a later version and are skipped whole.
@@ -96,6 +106,7 @@ class Protocol : public LinkEvents {
   std::unique_ptr<Membership> membership_;
   std::unique_ptr<Flood> flood_;
   Broadcast* broadcast_ = nullptr;
+  std::unique_ptr<Repair> repair_;
 };
 
 }  // namespace floodchat

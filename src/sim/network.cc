@@ -100,6 +100,7 @@ uint32_t SimNetwork::Latency(uint32_t a, uint32_t b) const {
 }
 
 bool SimNetwork::IsCut(uint32_t a, uint32_t b) const {
+  if (split_ != 0 && (a < split_) != (b < split_)) return true;
   return cuts_.count(a < b ? std::make_pair(a, b) : std::make_pair(b, a)) != 0;
 }
 
@@ -124,6 +125,10 @@ void SimNetwork::Restart(uint32_t node, uint64_t at) { Schedule(at, Event{Ev::kR
 void SimNetwork::Cut(uint32_t a, uint32_t b, uint64_t at) { Schedule(at, Event{Ev::kCut, a, b}); }
 void SimNetwork::Restore(uint32_t a, uint32_t b, uint64_t at) {
   Schedule(at, Event{Ev::kRestore, a, b});
+}
+void SimNetwork::Partition(uint32_t split, uint64_t at, uint64_t until) {
+  Schedule(at, Event{Ev::kPartition, split});
+  Schedule(until, Event{Ev::kHeal});
 }
 void SimNetwork::Send(uint32_t node, uint32_t index, uint64_t at) {
   if (messages_.size() <= index) messages_.resize(index + 1);
@@ -227,6 +232,25 @@ void SimNetwork::Handle(const Event& e, Bucket* bucket) {
     case Ev::kRestore:
       cuts_.erase(e.a < e.b ? std::make_pair(e.a, e.b) : std::make_pair(e.b, e.a));
       break;
+    case Ev::kPartition: {
+      split_ = e.a;
+      std::vector<uint32_t> crossing;
+      for (uint32_t s = 0; s < sides_.size(); ++s) {
+        const Side& side = sides_[s];
+        if (side.state == Side::kClosed || side.other == kNone || s > side.other) continue;
+        if ((side.node < split_) != (sides_[side.other].node < split_)) crossing.push_back(s);
+      }
+      for (uint32_t s : crossing) {
+        uint32_t o = sides_[s].other;
+        sides_[s].fin_sent = sides_[o].fin_sent = true;
+        CloseSide(s, "Connection reset by peer");
+        CloseSide(o, "Connection reset by peer");
+      }
+      break;
+    }
+    case Ev::kHeal:
+      split_ = 0;
+      break;
     case Ev::kSend: {
       Node& n = *nodes_[e.a];
       MessageRecord& m = messages_[e.b];
@@ -298,7 +322,9 @@ void SimNetwork::StartNode(uint32_t node) {
   c.flood.hash_key1 = rng_.Next();
   c.flood.seen = config_.seen;
   c.flood.origin_slots = config_.origin_slots;
+  c.flood.store_bytes = config_.store_bytes;
   c.flood.hop_limit = config_.hop_limit;
+  c.since_ms = kWallEpochMs + (now_ - kEpochMs);
   n.protocol = std::make_unique<Protocol>(&n, &n, &n.log);
   if (!n.protocol->Init(c)) {
     fprintf(stderr, "floodchat-sim: node %u: out of memory\n", node);
@@ -352,6 +378,7 @@ void SimNetwork::Delivered(uint32_t node, const Message& message) {
     return;
   }
   word |= bit;
+  m.last_delivery = now_;
   ++m.deliveries;
   ++totals_.deliveries;
   if (message.hops > m.max_hops) m.max_hops = message.hops;

@@ -40,6 +40,7 @@ struct SimConfig {
   size_t seen = 1024;         // --seen of every node
   size_t book_capacity = 1024;
   size_t origin_slots = 16;
+  size_t store_bytes = 0;     // --store of every node
   uint8_t hop_limit = 64;
   size_t text_bytes = 16;     // each message's text, at least 11
 };
@@ -50,6 +51,7 @@ struct MessageRecord {
   uint64_t sent_at = 0;     // 0: not sent (its sender was down)
   uint32_t deliveries = 0;  // nodes that printed it
   uint32_t max_hops = 0;    // the largest hop count at a first delivery
+  uint64_t last_delivery = 0;  // when the latest first delivery was
   std::vector<uint64_t> delivered;  // a bit per node
 };
 
@@ -84,6 +86,9 @@ class SimNetwork {
   // out, until Restore.
   void Cut(uint32_t a, uint32_t b, uint64_t at);
   void Restore(uint32_t a, uint32_t b, uint64_t at);
+  // Partition: every link between nodes below `split` and the others is cut
+  // from `at` (their connections reset, new dials time out) until `until`.
+  void Partition(uint32_t split, uint64_t at, uint64_t until);
   // Node `node` sends message `index` (0, 1, ...; see messages()).
   void Send(uint32_t node, uint32_t index, uint64_t at);
 
@@ -149,6 +154,7 @@ class SimNetwork {
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<Side> sides_;
   std::set<std::pair<uint32_t, uint32_t>> cuts_;
+  uint32_t split_ = 0;  // a partition at this node index; 0: none
   std::vector<MessageRecord> messages_;
   SimTotals totals_;
 

@@ -17,7 +17,7 @@ namespace sim {
 constexpr uint32_t kNone = UINT32_MAX;
 
 enum class SimNetwork::Ev : uint8_t {
-  kStart, kRestart, kKill, kCut, kRestore, kSend, kTimer,
+  kStart, kRestart, kKill, kCut, kRestore, kPartition, kHeal, kSend, kTimer,
   kSyn, kSynAck, kRefused, kTimedOut, kData, kFin,
 };
 
@@ -72,6 +72,9 @@ class SimNetwork::Node : public Links, public MessageSink {
     net_->CountFrames(frames, size);
     net_->SendBytes(s, frames, size);
   }
+  // The virtual links deliver at their latency, whatever the volume: nothing
+  // waits in a queue.
+  size_t Queued(PeerId peer) const override { return 0; }
   void Retire(PeerId peer) override {
     uint32_t s = peer - 1;
     if (s >= net_->sides_.size()) return;

@@ -171,6 +171,11 @@ void Transport::Send(PeerId id, const uint8_t* frames, size_t size) {
   }
 }
 
+size_t Transport::Queued(PeerId id) const {
+  const Peer* p = Find(id);
+  return p == nullptr ? 0 : p->Queued();
+}
+
 void Transport::Retire(PeerId id) {
   Peer* p = Find(id);
   if (p == nullptr || p->closing || p->retiring) return;

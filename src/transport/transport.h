@@ -76,6 +76,7 @@ class Transport : public Links {
   PeerId DialHost(const Endpoint& endpoint, std::string* error) override;
   PeerId DialAddress(const PeerAddress& address) override;
   void Send(PeerId peer, const uint8_t* frames, size_t size) override;
+  size_t Queued(PeerId peer) const override;
   void Retire(PeerId peer) override;
   std::string Describe(PeerId peer) const override;
   void NeighbourNick(PeerId peer, std::string_view nick) override;

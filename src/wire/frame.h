@@ -85,6 +85,10 @@ constexpr size_t kListenPortBytes = 2;
 constexpr uint8_t kAddressesAsk = 0x01;  // flags: "send me yours"
 constexpr size_t kMaxAddressesPerFrame = 16;
 
+// An anti-entropy summary frame's payload is at most this long
+// (wire/summary.h).
+constexpr size_t kMaxSummaryPayload = 4096;
+
 // The largest `length` field accepted for a given largest message text.
 // Anything longer is refused as soon as its 4-byte header arrives, before any
 // of it is buffered.
@@ -92,7 +96,9 @@ constexpr size_t MaxFrameLength(size_t max_text_bytes) {
   size_t message = kTypeBytes + kMessageFixedBytes + kMaxNickBytes + max_text_bytes;
   size_t hello =
       kTypeBytes + kHelloFixedBytes + kMaxNickBytes + kMaxHelloExtensionBytes;
-  return message > hello ? message : hello;
+  size_t summary = kTypeBytes + kMaxSummaryPayload;
+  size_t most = message > hello ? message : hello;
+  return most > summary ? most : summary;
 }
 
 struct MessageId {

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "wire/frame.h"
+#include "wire/summary.h"
 
 namespace floodchat {
 namespace {
@@ -43,6 +44,34 @@ void CheckFrame(const Frame& f, const uint8_t* wire) {
             DecodeStatus::kFrame);
     Require(ParseHello(g, &h2, &why));
     Require(h2.node_id == h.node_id && h2.nick == h.nick && h2.listen_port == h.listen_port);
+  } else {
+    Require(why != nullptr);
+  }
+  SummaryFrame s;
+  why = nullptr;
+  if (ParseSummary(f, &s, &why)) {
+    // Encodes back to the same bytes, once it is marked the last (one frame).
+    Buffer again;
+    AppendSummary(s.flags, s.since_ms, s.records, &again);
+    Require(again.size() == f.wire_size);
+    Require(again.data()[kFrameHeaderBytes] == (wire[kFrameHeaderBytes] | kSummaryLast));
+    Require(memcmp(again.data() + kFrameHeaderBytes + 1, wire + kFrameHeaderBytes + 1,
+                   f.wire_size - kFrameHeaderBytes - 1) == 0);
+    for (const OriginRecord& r : s.records) {
+      Require(r.gap_count <= kMaxGapsPerRecord);
+      Require(!RecordLacks(r, r.floor - 1));  // below floor: settled
+      Require(RecordLacks(r, r.top));
+      for (size_t g = 0; g < r.gap_count; ++g) Require(RecordLacks(r, r.gaps[g].start));
+    }
+  } else {
+    Require(why != nullptr);
+  }
+  Digest d;
+  why = nullptr;
+  if (ParseDigest(f, &d, &why)) {
+    Buffer again;
+    AppendDigest(d, &again);
+    Require(f.type != kTypeDigest || SameBytes(again, wire, f.wire_size));
   } else {
     Require(why != nullptr);
   }

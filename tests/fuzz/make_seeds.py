@@ -45,6 +45,20 @@ def key_hello(key_fill, public=bytes([9]) + bytes(31), nonce=bytes(range(16))):
     return frame(5, b"FLCH" + VERSION + key_id + public + nonce)
 
 
+def summary(flags, since_ms, records):
+    """records: (node_id, floor, top, [(start, end), ...])"""
+    p = struct.pack(">BQH", flags, since_ms, len(records))
+    for node_id, floor, top, gaps in records:
+        p += struct.pack(">QQQB", node_id, floor, top, len(gaps))
+        for start, end in gaps:
+            p += struct.pack(">QQ", start, end)
+    return frame(9, p)
+
+
+def digest(origins, gaps, h):
+    return frame(8, struct.pack(">IIQ", origins, gaps, h))
+
+
 V4 = (4, bytes([127, 0, 0, 1]), 55555)
 V6 = (6, bytes(15) + b"\x01", 55556)
 
@@ -59,6 +73,11 @@ SEEDS = {
         "stream": b"\x05" + hello(3, b"c", 1) + message(2, b"c", b"t") + addresses(3, 0, [])
         + frame(9, b"") + message(3, b"c", b"", 2, 2),
         "huge_length": b"\x00" + b"\xff\xff\xff\xff\x02",
+        "summary": b"\x08" + summary(3, 1796220896000, [(7, 10, 20, [(11, 13), (15, 20)]),
+                                                         (8, 5, 5, [])]),
+        "summary_wrap": b"\x00" + summary(1, 0, [(1, 2**64 - 3, 4, [(2**64 - 1, 2)])]),
+        "digest": b"\x03" + digest(2, 0, 0x0123456789abcdef),
+        "keepalive": b"\x00" + frame(7, b"\x00"),
     },
     "hello": {
         "accepted": b"\x00" + hello(1, b"alice", 4000) + message(1, b"alice", b"hi")

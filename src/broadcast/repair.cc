@@ -1,0 +1,180 @@
+#include "broadcast/repair.h"
+
+#include <algorithm>
+
+#include "base/rng.h"
+
+namespace floodchat {
+
+Digest Repair::OwnDigest() const {
+  const OriginTable& t = broadcast_->origins();
+  Digest d;
+  d.origins = static_cast<uint32_t>(t.size());
+  uint64_t gaps = 0;
+  for (size_t slot = 0; slot < t.size(); ++slot) {
+    OriginRecord r;
+    t.Describe(slot, &r);
+    // Order does not matter: a sum of mixed (origin, top) pairs.
+    d.hash += Mix64(r.node_id ^ Mix64(r.top));
+    for (size_t g = 0; g < r.gap_count; ++g) gaps += r.gaps[g].end - r.gaps[g].start;
+  }
+  d.gaps = gaps > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(gaps);
+  return d;
+}
+
+std::vector<OriginRecord> Repair::OwnRecords() const {
+  const OriginTable& t = broadcast_->origins();
+  std::vector<OriginRecord> records(t.size());
+  for (size_t slot = 0; slot < t.size(); ++slot) t.Describe(slot, &records[slot]);
+  return records;
+}
+
+Repair::PeerState* Repair::Find(PeerId peer) {
+  for (PeerState& p : peers_)
+    if (p.id == peer) return &p;
+  return nullptr;
+}
+
+void Repair::SendSummary(PeerState* p, uint8_t flags) {
+  scratch_.Clear();
+  AppendSummary(flags, since_ms_, OwnRecords(), &scratch_);
+  links_->Send(p->id, scratch_.data(), scratch_.size());
+  // Frames, counted by their type bytes' positions.
+  for (size_t at = 0; at < scratch_.size(); at += kLengthBytes + GetU32(scratch_.data() + at))
+    ++counters_.summaries_sent;
+  counters_.sync_bytes += scratch_.size();
+}
+
+void Repair::OnPeerUp(PeerId peer, uint64_t now) {
+  if (Find(peer) != nullptr) return;
+  peers_.emplace_back();
+  PeerState& p = peers_.back();
+  p.id = peer;
+  p.next_digest = now + config_.interval_ms;
+  p.horizon = broadcast_->store().next_seq();
+  SendSummary(&p, kSummaryAsk);
+}
+
+void Repair::OnPeerDown(PeerId peer, uint64_t now) {
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    if (peers_[i].id != peer) continue;
+    peers_.erase(peers_.begin() + static_cast<long>(i));
+    return;
+  }
+}
+
+bool Repair::OnDigest(PeerId peer, const Frame& frame, uint64_t now, const char** why) {
+  Digest theirs;
+  if (!ParseDigest(frame, &theirs, why)) return false;
+  PeerState* p = Find(peer);
+  if (p == nullptr) return true;
+  Digest mine = OwnDigest();
+  bool same = theirs.origins == mine.origins && theirs.hash == mine.hash && theirs.gaps == 0 &&
+              mine.gaps == 0;
+  if (!same) SendSummary(p, kSummaryAsk);
+  return true;
+}
+
+bool Repair::OnSummary(PeerId peer, const Frame& frame, uint64_t now, const char** why) {
+  SummaryFrame s;
+  if (!ParseSummary(frame, &s, why)) return false;
+  PeerState* p = Find(peer);
+  if (p == nullptr) return true;
+  for (const OriginRecord& r : s.records)
+    if (p->records.size() < config_.max_records) p->records.push_back(r);
+  if ((s.flags & kSummaryLast) == 0) return true;
+  p->since_ms = s.since_ms;
+  Reckon(p);
+  p->records.clear();
+  p->records.shrink_to_fit();
+  if ((s.flags & kSummaryAsk) != 0) SendSummary(p, 0);
+  return true;
+}
+
+void Repair::Reckon(PeerState* p) {
+  std::sort(p->records.begin(), p->records.end(),
+            [](const OriginRecord& a, const OriginRecord& b) { return a.node_id < b.node_id; });
+  // What is already owed stays owed (in order); what the new summary says is
+  // lacked joins it once.
+  std::vector<std::pair<uint64_t, uint64_t>> owed(p->owed.begin() + static_cast<long>(p->sent),
+                                                  p->owed.end());
+  std::sort(owed.begin(), owed.end());
+  std::vector<std::pair<uint64_t, uint64_t>> fresh;
+  const MessageStore& store = broadcast_->store();
+  size_t before = p->horizon - store.first_seq() < store.size()
+                      ? static_cast<size_t>(p->horizon - store.first_seq())
+                      : store.size();
+  if (CounterBefore(p->horizon, store.first_seq())) before = 0;  // all kept before were evicted
+  for (size_t i = 0; i < before && owed.size() + fresh.size() < config_.max_owed; ++i) {
+    const MessageStore::Entry& e = store.at(i);
+    OriginRecord key;
+    key.node_id = e.origin;
+    auto it = std::lower_bound(
+        p->records.begin(), p->records.end(), key,
+        [](const OriginRecord& a, const OriginRecord& b) { return a.node_id < b.node_id; });
+    bool known = it != p->records.end() && it->node_id == e.origin;
+    bool lacks = known ? RecordLacks(*it, e.counter) : e.sent_ms >= p->since_ms;
+    if (!lacks) continue;
+    auto id = std::make_pair(e.origin, e.counter);
+    if (std::binary_search(owed.begin(), owed.end(), id)) continue;
+    fresh.push_back(id);
+  }
+  if (p->sent > 0) {
+    p->owed.erase(p->owed.begin(), p->owed.begin() + static_cast<long>(p->sent));
+    p->sent = 0;
+  }
+  p->owed.insert(p->owed.end(), fresh.begin(), fresh.end());
+}
+
+void Repair::Pace(PeerState* p) {
+  const MessageStore& store = broadcast_->store();
+  size_t budget = config_.bytes_per_turn;
+  while (p->sent < p->owed.size() && budget > 0 && links_->Queued(p->id) < config_.queue_low) {
+    const auto& id = p->owed[p->sent++];
+    const MessageStore::Entry* e = store.Find(id.first, id.second);
+    if (e == nullptr) continue;  // evicted meanwhile
+    links_->Send(p->id, e->frame.get(), e->size);
+    ++counters_.repairs_sent;
+    budget = e->size >= budget ? 0 : budget - e->size;
+  }
+  if (p->sent == p->owed.size()) {
+    p->owed.clear();
+    p->owed.shrink_to_fit();
+    p->sent = 0;
+  }
+}
+
+void Repair::Tick(uint64_t now) {
+  last_tick_ = now;
+  for (PeerState& p : peers_) {
+    if (now >= p.next_digest) {
+      p.next_digest = now + config_.interval_ms;
+      scratch_.Clear();
+      AppendDigest(OwnDigest(), &scratch_);
+      links_->Send(p.id, scratch_.data(), scratch_.size());
+      ++counters_.digests_sent;
+      counters_.sync_bytes += scratch_.size();
+    }
+    if (p.sent < p.owed.size()) Pace(&p);
+  }
+}
+
+uint64_t Repair::NextWake() const {
+  uint64_t now = last_tick_;
+  uint64_t wake = UINT64_MAX;
+  for (const PeerState& p : peers_) {
+    // Owed messages wait for the queue to drain: look again shortly (a
+    // writable socket wakes the loop anyway).
+    if (p.sent < p.owed.size()) wake = std::min(wake, now + 20);
+    wake = std::min(wake, p.next_digest);
+  }
+  return wake;
+}
+
+size_t Repair::Owed() const {
+  size_t n = 0;
+  for (const PeerState& p : peers_) n += p.owed.size() - p.sent;
+  return n;
+}
+
+}  // namespace floodchat

@@ -1,0 +1,109 @@
+// Anti-entropy: two peers compare what they have of each origin's sequence
+// and each sends the other what it lacks, from the message store, as
+// ordinary message frames (the receiver prints, forwards and keeps them as
+// any new message, so repair travels on past the first hop).
+//
+// When: on every new connection each end sends its summary and asks for the
+// other's; then every interval_ms each end sends a digest, and a peer whose
+// own digest differs answers with its summary, asking for one back.
+// What: of the messages kept before the connection came up (later ones went
+// to the peer live), of an origin the peer has a record of, the counters its
+// record says it lacks; of an origin it has no record of, the messages sent since the
+// peer joined (so a node that joins starts from the present: nothing older
+// is sent to it). How much: the messages owed to a peer wait in a bounded
+// list and go out paced, at most bytes_per_turn per turn and only while the
+// peer's queue is under queue_low, so repair never crowds out live traffic
+// or buries a slow link.
+//
+// No IO, no clock of its own: it reads the broadcast policy's origin table
+// and store and sends through Links.
+#ifndef FLOODCHAT_BROADCAST_REPAIR_H_
+#define FLOODCHAT_BROADCAST_REPAIR_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "base/buffer.h"
+#include "broadcast/broadcast.h"
+#include "links.h"
+#include "wire/summary.h"
+
+namespace floodchat {
+
+struct RepairConfig {
+  uint64_t interval_ms = 10000;
+  size_t bytes_per_turn = 64 * 1024;  // repair frames queued per peer per turn
+  size_t queue_low = 256 * 1024;      // ... only while its queue holds less
+  size_t max_owed = 65536;            // messages waiting for one peer; more wait a round
+  size_t max_records = 8192;          // a peer's summary records kept; more are ignored
+};
+
+struct RepairCounters {
+  uint64_t digests_sent = 0;
+  uint64_t summaries_sent = 0;  // summary frames
+  uint64_t sync_bytes = 0;      // digest and summary bytes sent
+  uint64_t repairs_sent = 0;    // messages sent to peers that lacked them
+};
+
+class Repair {
+ public:
+  Repair(const RepairConfig& config, Links* links, const Broadcast* broadcast)
+      : config_(config), links_(links), broadcast_(broadcast) {}
+
+  // This node's wall clock when it joined: of origins it has no record of, it
+  // asks for what was sent since.
+  void SetSince(uint64_t since_ms) { since_ms_ = since_ms; }
+
+  void OnPeerUp(PeerId peer, uint64_t now);
+  void OnPeerDown(PeerId peer, uint64_t now);
+  bool OnDigest(PeerId peer, const Frame& frame, uint64_t now, const char** why);
+  bool OnSummary(PeerId peer, const Frame& frame, uint64_t now, const char** why);
+  // Digests when due; owed messages as the pacing allows.
+  void Tick(uint64_t now);
+  uint64_t NextWake() const;
+
+  // This node's digest and summary records, from the broadcast's origins.
+  Digest OwnDigest() const;
+  std::vector<OriginRecord> OwnRecords() const;
+
+  const RepairCounters& counters() const { return counters_; }
+  // Messages owed to peers, not yet queued.
+  size_t Owed() const;
+
+ private:
+  struct PeerState {
+    PeerId id = kNoPeer;
+    uint64_t next_digest = 0;
+    // The store's next sequence number when the peer came up: what was kept
+    // from then on was sent to it live (or came from it), so only what was
+    // kept before can be owed. This is what keeps repair from resending what
+    // is on its way already.
+    uint64_t horizon = 0;
+    // The summary being received, frame by frame.
+    std::vector<OriginRecord> records;
+    uint64_t since_ms = 0;
+    // Owed: (origin, counter), oldest first, and how far it has been sent.
+    std::vector<std::pair<uint64_t, uint64_t>> owed;
+    size_t sent = 0;
+  };
+  PeerState* Find(PeerId peer);
+  void SendSummary(PeerState* p, uint8_t flags);
+  // The peer's whole summary is here: what it lacks of the store is owed.
+  void Reckon(PeerState* p);
+  void Pace(PeerState* p);
+
+  RepairConfig config_;
+  Links* links_;
+  const Broadcast* broadcast_;
+  uint64_t since_ms_ = 0;
+  uint64_t last_tick_ = 0;
+  std::vector<PeerState> peers_;
+  Buffer scratch_;
+  RepairCounters counters_;
+};
+
+}  // namespace floodchat
+
+#endif  // FLOODCHAT_BROADCAST_REPAIR_H_

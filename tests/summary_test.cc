@@ -1,0 +1,352 @@
+// Anti-entropy frames (wire/summary.h) as byte strings: golden bytes, every
+// split of a stream, truncation, oversize and garbage; and the repair policy
+// (broadcast/repair.h) through the fake connections: what it sends for a
+// given pair of summaries, and how it paces.
+#include "wire/summary.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "base/rng.h"
+#include "broadcast/flood.h"
+#include "broadcast/repair.h"
+#include "fake_links.h"
+
+namespace floodchat {
+namespace {
+
+using floodchat_test::FakeLinks;
+using floodchat_test::FrameOf;
+using floodchat_test::MessageFrame;
+
+// A frame of `type` around `payload`, kept alive for the test's duration.
+Frame Wrap(uint8_t type, const std::string& payload) {
+  static std::deque<std::string> kept;
+  std::string w(kFrameHeaderBytes, '\0');
+  PutU32(reinterpret_cast<uint8_t*>(&w[0]), static_cast<uint32_t>(payload.size() + 1));
+  w[kLengthBytes] = static_cast<char>(type);
+  kept.push_back(w + payload);
+  return FrameOf(kept.back());
+}
+
+std::string Bytes(const Buffer& b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
+
+OriginRecord Rec(uint64_t node, uint64_t floor, uint64_t top, std::vector<Gap> gaps = {}) {
+  OriginRecord r;
+  r.node_id = node;
+  r.floor = floor;
+  r.top = top;
+  r.gap_count = static_cast<uint8_t>(gaps.size());
+  for (size_t i = 0; i < gaps.size(); ++i) r.gaps[i] = gaps[i];
+  return r;
+}
+
+TEST(SummaryTest, GoldenBytesAndRoundTrip) {
+  Buffer b;
+  AppendSummary(kSummaryAsk, 0x0102030405060708ULL, {Rec(9, 3, 7, {{4, 6}})}, &b);
+  // Length 53: the type, 11 fixed bytes, a record of 25 and one gap of 16.
+  std::string want = std::string("\x00\x00\x00", 3) + char(1 + 11 + 25 + 16) + "\x09";
+  want += std::string("\x03", 1);  // ask | last
+  want += std::string("\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+  want += std::string("\x00\x01", 2);
+  want += std::string("\x00\x00\x00\x00\x00\x00\x00\x09", 8);
+  want += std::string("\x00\x00\x00\x00\x00\x00\x00\x03", 8);
+  want += std::string("\x00\x00\x00\x00\x00\x00\x00\x07", 8);
+  want += std::string("\x01", 1);
+  want += std::string("\x00\x00\x00\x00\x00\x00\x00\x04", 8);
+  want += std::string("\x00\x00\x00\x00\x00\x00\x00\x06", 8);
+  EXPECT_EQ(Bytes(b), want);
+  SummaryFrame s;
+  const char* why = nullptr;
+  ASSERT_TRUE(ParseSummary(FrameOf(Bytes(b)), &s, &why)) << why;
+  EXPECT_EQ(s.flags, kSummaryAsk | kSummaryLast);
+  EXPECT_EQ(s.since_ms, 0x0102030405060708ULL);
+  ASSERT_EQ(s.records.size(), 1u);
+  EXPECT_EQ(s.records[0].node_id, 9u);
+  EXPECT_EQ(s.records[0].gaps[0].end, 6u);
+  Buffer d;
+  AppendDigest({3, 1, 0xabcdefULL}, &d);
+  EXPECT_EQ(Bytes(d), std::string("\x00\x00\x00\x11\x08\x00\x00\x00\x03\x00\x00\x00\x01"
+                                  "\x00\x00\x00\x00\x00\xab\xcd\xef", 21));
+  Digest got;
+  ASSERT_TRUE(ParseDigest(FrameOf(Bytes(d)), &got, &why));
+  EXPECT_EQ(got.origins, 3u);
+  EXPECT_EQ(got.gaps, 1u);
+  EXPECT_EQ(got.hash, 0xabcdefULL);
+}
+
+TEST(SummaryTest, ALargeSummaryIsSplitIntoBoundedFramesThatSplitAnywhereDecode) {
+  std::vector<OriginRecord> records;
+  Rng rng(3);
+  for (uint64_t i = 0; i < 600; ++i) {
+    uint64_t floor = rng.Next();
+    uint8_t gaps = static_cast<uint8_t>(i % (kMaxGapsPerRecord + 1));
+    std::vector<Gap> g;
+    for (uint64_t k = 0; k < gaps; ++k) g.push_back({floor + 10 * k + 1, floor + 10 * k + 5});
+    records.push_back(Rec(i, floor, floor + 10 * gaps + 3, g));
+  }
+  Buffer b;
+  AppendSummary(0, 42, records, &b);
+  std::string wire = Bytes(b);
+  // Whole frames, each within the limit, the last one marked.
+  std::vector<OriginRecord> back;
+  size_t frames = 0, at = 0;
+  while (at < wire.size()) {
+    Frame f;
+    const char* why = nullptr;
+    ASSERT_EQ(DecodeFrame(reinterpret_cast<const uint8_t*>(wire.data()) + at, wire.size() - at,
+                          MaxFrameLength(1), &f, &why),
+              DecodeStatus::kFrame);
+    EXPECT_LE(f.payload_size, kMaxSummaryPayload);
+    SummaryFrame s;
+    ASSERT_TRUE(ParseSummary(f, &s, &why)) << why;
+    at += f.wire_size;
+    ++frames;
+    EXPECT_EQ((s.flags & kSummaryLast) != 0, at == wire.size());
+    EXPECT_EQ(s.since_ms, 42u);
+    back.insert(back.end(), s.records.begin(), s.records.end());
+  }
+  EXPECT_GT(frames, 10u);
+  ASSERT_EQ(back.size(), records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(back[i].node_id, records[i].node_id);
+    EXPECT_EQ(back[i].gap_count, records[i].gap_count);
+  }
+  // The stream cut at every byte: nothing decodes until its frame is whole.
+  std::string first = wire.substr(0, kLengthBytes + GetU32(reinterpret_cast<const uint8_t*>(wire.data())));
+  for (size_t cut = 0; cut < first.size(); ++cut) {
+    Frame f;
+    const char* why = nullptr;
+    EXPECT_EQ(DecodeFrame(reinterpret_cast<const uint8_t*>(first.data()), cut, MaxFrameLength(1), &f, &why),
+              DecodeStatus::kNeedMore)
+        << cut;
+  }
+  // No records at all is still one (last) frame.
+  Buffer empty;
+  AppendSummary(kSummaryAsk, 1, {}, &empty);
+  SummaryFrame s;
+  const char* why = nullptr;
+  ASSERT_TRUE(ParseSummary(FrameOf(Bytes(empty)), &s, &why));
+  EXPECT_EQ(s.flags, kSummaryAsk | kSummaryLast);
+  EXPECT_TRUE(s.records.empty());
+}
+
+TEST(SummaryTest, TruncatedOversizedAndInconsistentSummariesAreRejected) {
+  Buffer b;
+  AppendSummary(0, 1, {Rec(1, 10, 20, {{11, 12}, {14, 20}}), Rec(2, 5, 5)}, &b);
+  std::string wire = Bytes(b);
+  std::string payload = wire.substr(kFrameHeaderBytes);
+  SummaryFrame s;
+  const char* why = nullptr;
+  ASSERT_TRUE(ParseSummary(Wrap(kTypeSummary, payload), &s, &why)) << why;
+  for (size_t n = 0; n < payload.size(); ++n) {
+    why = nullptr;
+    EXPECT_FALSE(ParseSummary(Wrap(kTypeSummary, payload.substr(0, n)), &s, &why)) << n;
+    EXPECT_NE(why, nullptr);
+  }
+  EXPECT_FALSE(ParseSummary(Wrap(kTypeSummary, payload + "x"), &s, &why));
+  EXPECT_STREQ(why, "bytes after the last summary record");
+  EXPECT_FALSE(ParseSummary(Wrap(kTypeSummary, std::string(kMaxSummaryPayload + 1, '\0')), &s, &why));
+  EXPECT_STREQ(why, "summary longer than its limit");
+  auto one = [&](const OriginRecord& r) {
+    Buffer x;
+    AppendSummary(0, 1, {r}, &x);
+    return Wrap(kTypeSummary, Bytes(x).substr(kFrameHeaderBytes));
+  };
+  EXPECT_FALSE(ParseSummary(one(Rec(1, 20, 10)), &s, &why));  // top before floor
+  EXPECT_FALSE(ParseSummary(one(Rec(1, 10, 20, {{9, 12}})), &s, &why));   // before floor
+  EXPECT_FALSE(ParseSummary(one(Rec(1, 10, 20, {{12, 21}})), &s, &why));  // past top
+  EXPECT_FALSE(ParseSummary(one(Rec(1, 10, 20, {{12, 12}})), &s, &why));  // empty
+  EXPECT_FALSE(ParseSummary(one(Rec(1, 10, 20, {{14, 16}, {12, 13}})), &s, &why));  // order
+  EXPECT_FALSE(ParseSummary(one(Rec(1, 10, 20, {{12, 14}, {14, 16}})), &s, &why));  // adjacent
+  EXPECT_TRUE(ParseSummary(one(Rec(1, UINT64_MAX - 1, 3, {{UINT64_MAX, 1}})), &s, &why)) << why;
+  std::string bad_gaps = payload;
+  bad_gaps[kSummaryFixedBytes + 24] = static_cast<char>(kMaxGapsPerRecord + 1);
+  EXPECT_FALSE(ParseSummary(Wrap(kTypeSummary, bad_gaps), &s, &why));
+  Digest d;
+  EXPECT_FALSE(ParseDigest(Wrap(kTypeDigest, std::string(15, '\0')), &d, &why));
+  EXPECT_FALSE(ParseDigest(Wrap(kTypeDigest, std::string(17, '\0')), &d, &why));
+  // Garbage never crashes and is either a summary or an error with a reason.
+  Rng rng(11);
+  for (int i = 0; i < 2000; ++i) {
+    std::string junk(rng.Below(200), '\0');
+    for (char& c : junk) c = static_cast<char>(rng.Next());
+    why = nullptr;
+    if (!ParseSummary(Wrap(kTypeSummary, junk), &s, &why)) {
+      EXPECT_NE(why, nullptr);
+    }
+  }
+}
+
+TEST(SummaryTest, RecordLacksWhatIsAtOrPastTopAndInItsGaps) {
+  OriginRecord r = Rec(1, 10, 20, {{12, 14}});
+  EXPECT_FALSE(RecordLacks(r, 9));
+  EXPECT_FALSE(RecordLacks(r, 11));
+  EXPECT_TRUE(RecordLacks(r, 12));
+  EXPECT_TRUE(RecordLacks(r, 13));
+  EXPECT_FALSE(RecordLacks(r, 14));
+  EXPECT_TRUE(RecordLacks(r, 20));
+  EXPECT_TRUE(RecordLacks(r, 1000));
+}
+
+// The repair policy between a flood node (its origins and store) and a peer
+// played by hand.
+class RepairTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    FloodConfig c;
+    c.node_id = 0xa;
+    c.counter_start = 100;
+    c.seen = 1024;
+    c.store_bytes = 1 << 20;
+    ASSERT_TRUE(flood_.Init(c));
+    flood_.SetWallOffset(1000000);  // wall = now + 1,000,000
+    repair_.SetSince(1000000);
+  }
+  void Offer(PeerId from, std::string frame) {
+    Message m;
+    const char* why = nullptr;
+    ASSERT_TRUE(ParseMessage(FrameOf(frame), &m, &why)) << why;
+    flood_.OnMessage(from, m, reinterpret_cast<uint8_t*>(&frame[0]), frame.size(), 1);
+  }
+  // The peer's summary, as it would send it.
+  void Summary(PeerId from, uint8_t flags, uint64_t since, std::vector<OriginRecord> records) {
+    Buffer b;
+    AppendSummary(flags, since, records, &b);
+    std::string wire = Bytes(b);
+    size_t at = 0;
+    while (at < wire.size()) {
+      Frame f;
+      const char* why = nullptr;
+      ASSERT_EQ(DecodeFrame(reinterpret_cast<const uint8_t*>(wire.data()) + at, wire.size() - at,
+                            MaxFrameLength(65536), &f, &why),
+                DecodeStatus::kFrame);
+      ASSERT_TRUE(repair_.OnSummary(from, f, 5, &why)) << why;
+      at += f.wire_size;
+    }
+  }
+  // Texts of the message frames sent to `peer`.
+  std::vector<std::string> TextsTo(PeerId peer) {
+    std::vector<std::string> out;
+    for (const std::string& f : links_.SentTo(peer, kTypeMessage)) {
+      Message m;
+      const char* why = nullptr;
+      if (ParseMessage(FrameOf(f), &m, &why)) out.emplace_back(m.text);
+    }
+    return out;
+  }
+
+  FakeLinks links_;
+  std::vector<std::string> said_;
+  Log log_{2};
+  Flood flood_{&links_, &links_, &log_};
+  Repair repair_{RepairConfig(), &links_, &flood_};
+};
+
+TEST_F(RepairTest, ANewPeerIsSentOurSummaryAndWhatItsSummarySaysItLacks) {
+  // This node has 0x77's counters 1..5 and 0x88's 1..2.
+  for (uint64_t c = 1; c <= 5; ++c) Offer(1, MessageFrame(0x77, c, "x", "x" + std::to_string(c)));
+  for (uint64_t c = 1; c <= 2; ++c) Offer(1, MessageFrame(0x88, c, "y", "y" + std::to_string(c)));
+  flood_.OnPeerUp(2, 3);
+  repair_.OnPeerUp(2, 3);
+  ASSERT_EQ(links_.SentTo(2, kTypeSummary).size(), 1u);
+  SummaryFrame ours;
+  const char* why = nullptr;
+  ASSERT_TRUE(ParseSummary(FrameOf(links_.SentTo(2, kTypeSummary)[0]), &ours, &why));
+  EXPECT_EQ(ours.flags, kSummaryAsk | kSummaryLast);
+  EXPECT_EQ(ours.records.size(), 2u);
+  // The peer has 0x77 up to 2 and lacks 4; of 0x88 it knows nothing, but
+  // joined after this node's messages were sent: none of those.
+  Summary(2, kSummaryAsk, 1000000 + 10, {Rec(0x77, 1, 6, {{4, 5}}), Rec(0x77 + 1000, 0, 0)});
+  repair_.Tick(6);
+  EXPECT_EQ(TextsTo(2), (std::vector<std::string>{"x4"}));
+  // It asked: our summary went back, without asking again.
+  ASSERT_EQ(links_.SentTo(2, kTypeSummary).size(), 2u);
+  ASSERT_TRUE(ParseSummary(FrameOf(links_.SentTo(2, kTypeSummary)[1]), &ours, &why));
+  EXPECT_EQ(ours.flags, kSummaryLast);
+  EXPECT_EQ(repair_.counters().repairs_sent, 1u);
+}
+
+TEST_F(RepairTest, AnOriginThePeerNeverHeardIsSentOnlyFromTheTimeItJoined) {
+  for (uint64_t c = 1; c <= 4; ++c) {
+    std::string f = MessageFrame(0x99, c, "z", "z" + std::to_string(c));
+    PutU64(reinterpret_cast<uint8_t*>(&f[kFrameHeaderBytes + kSentOffset]), 1000 * c);
+    Offer(1, f);
+  }
+  flood_.OnPeerUp(2, 3);
+  repair_.OnPeerUp(2, 3);
+  links_.sent.clear();
+  Summary(2, 0, 2500, {});  // joined at 2,500: z3 and z4 are its to have
+  repair_.Tick(6);
+  EXPECT_EQ(TextsTo(2), (std::vector<std::string>{"z3", "z4"}));
+  EXPECT_TRUE(links_.SentTo(2, kTypeSummary).empty());  // it did not ask
+}
+
+// What was kept after the peer came up went to it live: a summary that
+// arrives late (it was written before those messages reached the peer) does
+// not make them owed, so nothing is sent twice.
+TEST_F(RepairTest, WhatWentToThePeerLiveIsNeverOwed) {
+  Offer(1, MessageFrame(0x77, 1, "x", "old"));
+  flood_.OnPeerUp(2, 3);
+  repair_.OnPeerUp(2, 3);
+  Offer(1, MessageFrame(0x77, 2, "x", "live"));  // forwarded to 2 as it arrived
+  ASSERT_EQ(TextsTo(2), (std::vector<std::string>{"live"}));
+  Summary(2, 0, 0, {Rec(0x77, 0, 0)});  // the peer had none of them when it wrote this
+  repair_.Tick(6);
+  EXPECT_EQ(TextsTo(2), (std::vector<std::string>{"live", "old"}));
+  EXPECT_EQ(repair_.counters().repairs_sent, 1u);
+}
+
+TEST_F(RepairTest, RepairIsPacedByBytesPerTurnAndThePeersQueue) {
+  RepairConfig pace;
+  pace.bytes_per_turn = 3000;
+  pace.queue_low = 10000;
+  Repair slow(pace, &links_, &flood_);
+  for (uint64_t c = 1; c <= 20; ++c) Offer(1, MessageFrame(0x77, c, "x", std::string(990, 'p')));
+  flood_.OnPeerUp(2, 3);
+  slow.OnPeerUp(2, 3);
+  links_.sent.clear();
+  Buffer b;
+  AppendSummary(0, 0, {Rec(0x77, 1, 1)}, &b);  // lacks all 20
+  const char* why = nullptr;
+  ASSERT_TRUE(slow.OnSummary(2, FrameOf(Bytes(b)), 4, &why));
+  EXPECT_EQ(slow.Owed(), 20u);
+  slow.Tick(5);
+  size_t first = links_.SentTo(2, kTypeMessage).size();
+  EXPECT_EQ(first, 3u);  // 3 of about 1,030 bytes fill the turn's 3,000
+  links_.queued = 10000;  // the peer's queue is full: nothing more
+  slow.Tick(6);
+  EXPECT_EQ(links_.SentTo(2, kTypeMessage).size(), first);
+  EXPECT_LE(slow.NextWake(), 6u + 20);
+  links_.queued = 0;
+  for (int turn = 0; turn < 10; ++turn) slow.Tick(7 + turn);
+  EXPECT_EQ(links_.SentTo(2, kTypeMessage).size(), 20u);
+  EXPECT_EQ(slow.Owed(), 0u);
+  // A peer that goes owes nothing more.
+  slow.OnPeerDown(2, 20);
+  EXPECT_EQ(slow.Owed(), 0u);
+}
+
+TEST_F(RepairTest, DigestsAreSentEveryIntervalAndADifferentOneIsAnsweredWithASummary) {
+  flood_.OnPeerUp(2, 0);
+  repair_.OnPeerUp(2, 0);
+  links_.sent.clear();
+  repair_.Tick(9999);
+  EXPECT_TRUE(links_.SentTo(2, kTypeDigest).empty());
+  repair_.Tick(10000);
+  ASSERT_EQ(links_.SentTo(2, kTypeDigest).size(), 1u);
+  Digest same;
+  const char* why = nullptr;
+  ASSERT_TRUE(ParseDigest(FrameOf(links_.SentTo(2, kTypeDigest)[0]), &same, &why));
+  ASSERT_TRUE(repair_.OnDigest(2, FrameOf(links_.SentTo(2, kTypeDigest)[0]), 10001, &why));
+  EXPECT_TRUE(links_.SentTo(2, kTypeSummary).empty());  // the same: nothing to compare
+  Offer(1, MessageFrame(0x77, 1, "x", "new"));
+  ASSERT_TRUE(repair_.OnDigest(2, FrameOf(links_.SentTo(2, kTypeDigest)[0]), 10002, &why));
+  ASSERT_EQ(links_.SentTo(2, kTypeSummary).size(), 1u);  // now they differ
+}
+
+}  // namespace
+}  // namespace floodchat
