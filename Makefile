@@ -58,7 +58,7 @@ SRCS  = src/base/buffer.cc src/base/diag.cc \
         src/crypto/poly1305.cc src/crypto/session.cc src/crypto/sha256.cc src/crypto/wipe.cc \
         src/crypto/x25519.cc \
         src/wire/frame.cc src/wire/summary.cc \
-        src/broadcast/dedup.cc src/broadcast/origins.cc src/broadcast/store.cc src/broadcast/repair.cc src/broadcast/flood.cc src/broadcast/relay.cc \
+        src/broadcast/dedup.cc src/broadcast/origins.cc src/broadcast/store.cc src/broadcast/repair.cc src/broadcast/history.cc src/broadcast/flood.cc src/broadcast/relay.cc \
         src/membership/address_book.cc src/membership/membership.cc \
         src/console/columns.cc src/console/command.cc src/console/console.cc src/console/editor.cc src/console/format.cc src/console/views.cc \
         src/transport/keyed.cc src/transport/listener.cc src/transport/peer_io.cc src/transport/transport.cc \

@@ -9,7 +9,7 @@ namespace floodchat {
 const char kUsageText[] =
     "usage: floodchat [-hqrVv] [-c host:port] [-f chat | text | json] [-k file]\n"
     "                 [-l [host:]port] [-n nick] [--color when]\n"
-    "                 [--handshake-timeout s] [--heartbeat s] [--hops n]\n"
+    "                 [--handshake-timeout s] [--heartbeat s] [--history n] [--hops n]\n"
     "                 [--keepalive s] [--max-peers n] [--max-size bytes]\n"
     "                 [--metrics host:port] [--no-listen] [--peers n] [--presence]\n"
     "                 [--queue-max bytes] [--relay] [--seen n] [--stdout-max bytes]\n"
@@ -38,6 +38,8 @@ const char kUsageText[] =
     "      --relay               do not read stdin; run until SIGINT or SIGTERM\n"
     "      --metrics HOST:PORT   serve the counters at http://HOST:PORT/metrics\n"
     "                            (Prometheus text format)\n"
+    "      --history N           on joining, print up to the N latest messages the\n"
+    "                            first peer holds, before live ones (default 0)\n"
     "      --hops N              links a message may cross (default 64, 1-255)\n"
     "      --seen N              message IDs remembered (default 65536)\n"
     "      --max-size BYTES      largest message text (default 65536)\n"
@@ -109,7 +111,7 @@ const Spec kSpecs[] = {
     {0, "handshake-timeout", true}, {'k', "key-file", true}, {0, "gen-key", false},
     {0, "metrics", true},    {0, "heartbeat", true}, {0, "presence", false},
     {0, "timestamps", false}, {0, "color", true},   {0, "keepalive", true},
-    {0, "store", true},
+    {0, "store", true},      {0, "history", true},
 };
 
 const Spec* FindLong(std::string_view name) {
@@ -362,6 +364,9 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, const char* env_use
         if (!ParseRange(item.shown, v, kMinQueueMax, kMaxQueueMax, &n, error))
           return ParseOutcome::kUsageError;
         (name == "queue-max" ? o->queue_max : o->stdout_max) = static_cast<size_t>(n);
+      } else if (name == "history") {
+        if (!ParseRange(item.shown, v, 0, 10000, &n, error)) return ParseOutcome::kUsageError;
+        o->history = static_cast<size_t>(n);
       } else if (name == "store") {
         if (!ParseRange(item.shown, v, 0, kMaxStore, &n, error)) return ParseOutcome::kUsageError;
         o->store = static_cast<size_t>(n);

@@ -55,6 +55,7 @@ struct Options {
   size_t queue_max = kDefaultQueueMax;    // a peer's output queue above this drops the peer
   size_t stdout_max = kDefaultStdoutMax;  // pending stdout bytes before messages go unprinted
   size_t store = kDefaultStore;  // --store: bytes of recent messages kept for repair
+  size_t history = 0;  // --history: recent messages asked for on the first connection
   int handshake_timeout = kDefaultHandshakeTimeout;  // seconds to connect and send a hello
   int keepalive_s = kDefaultKeepalive;  // silence before a keepalive; twice it closes
   int heartbeat_s = 30;  // presence: seconds between this node's "alive" events

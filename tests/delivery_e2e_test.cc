@@ -272,5 +272,34 @@ TEST(Delivery, AStoppedNodeGetsWhatWasSaidWhileItSlept) {
   Report(figures);
 }
 
+// A late joiner: with --history 50 it prints exactly the last 50 of the 200
+// messages said before it came, in order, then live ones; without it, none
+// of the old ones (joining is not a repair).
+TEST(Delivery, ALateJoinerGetsTheHistoryItAsksForAndNothingElse) {
+  Node a = Start("a", {});
+  ASSERT_GT(a->Port(), 0) << a->err();
+  Node b = Start("b", {"-c", Addr(a->Port())});
+  ASSERT_TRUE(WaitConnectedTo(a.get(), "b", 1)) << a->err();
+  ASSERT_TRUE(WaitConnectedTo(b.get(), "a", 1)) << b->err();
+  std::string burst;
+  for (int k = 0; k < 200; ++k) burst += "m" + std::to_string(k) + "\n";
+  b->Write(burst);
+  ASSERT_TRUE(a->WaitLineCount(200, 10000)) << a->err();
+  Node with = Start("with", {"--history", "50", "-c", Addr(a->Port())});
+  Node without = Start("without", {"-c", Addr(a->Port())});
+  ASSERT_TRUE(WaitConnectedTo(a.get(), "with", 1)) << a->err();
+  ASSERT_TRUE(WaitConnectedTo(a.get(), "without", 1)) << a->err();
+  ASSERT_TRUE(with->WaitLineCount(50, 10000)) << with->err();
+  b->Write("live\n");
+  ASSERT_TRUE(with->WaitLineCount(51, 10000)) << with->err();
+  ASSERT_TRUE(without->WaitLineCount(1, 10000)) << without->err();
+  Settle();
+  ASSERT_EQ(with->lines().size(), 51u);
+  for (int k = 0; k < 50; ++k) EXPECT_EQ(with->lines()[k], "m" + std::to_string(150 + k));
+  EXPECT_EQ(with->lines()[50], "live");
+  ASSERT_EQ(without->lines().size(), 1u);
+  EXPECT_EQ(without->lines()[0], "live");
+}
+
 }  // namespace
 }  // namespace floodchat_test

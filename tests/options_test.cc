@@ -58,6 +58,8 @@ TEST(OptionsTest, LimitOptions) {
   EXPECT_EQ(Parse({"--keepalive=3600"}).options.keepalive_s, 3600);
   EXPECT_EQ(LimitsFor(Parse({"--keepalive", "2"}).options).keepalive_ms, 2000u);
   EXPECT_EQ(Parse({"--store", "0"}).options.store, 0u);
+  EXPECT_EQ(Parse({}).options.history, 0u);
+  EXPECT_EQ(Parse({"--history", "50"}).options.history, 50u);
   EXPECT_EQ(Parse({"--store=1073741824"}).options.store, size_t{1} << 30);
 }
 
@@ -195,6 +197,7 @@ TEST(OptionsTest, UsageErrors) {
       {{"--keepalive"}, "--keepalive"},
       {{"--store", "1073741825"}, "--store: 1073741825: not a number from 0 to 1073741824"},
       {{"--store", "-1"}, "--store: -1: not a number"},
+      {{"--history", "10001"}, "--history: 10001: not a number from 0 to 10000"},
   };
   for (const Case& c : cases) {
     Parsed p = Parse(c.args);
@@ -222,7 +225,7 @@ TEST(OptionsTest, UsageNamesEveryOption) {
   for (const char* name : {"--listen", "--no-listen", "--connect", "--nick", "--format", "--raw",
                            "--relay", "--hops", "--seen", "--max-size", "--quiet", "--verbose",
                            "--peers", "--max-peers", "--queue-max", "--stdout-max",
-                           "--handshake-timeout", "--keepalive", "--store",
+                           "--handshake-timeout", "--keepalive", "--store", "--history",
                            "--help", "--version"}) {
     EXPECT_NE(std::string(kUsageText).find(name), std::string::npos) << name;
   }

@@ -12,6 +12,7 @@
 
 #include "base/rng.h"
 #include "broadcast/flood.h"
+#include "broadcast/history.h"
 #include "broadcast/repair.h"
 #include "fake_links.h"
 
@@ -346,6 +347,47 @@ TEST_F(RepairTest, DigestsAreSentEveryIntervalAndADifferentOneIsAnsweredWithASum
   Offer(1, MessageFrame(0x77, 1, "x", "new"));
   ASSERT_TRUE(repair_.OnDigest(2, FrameOf(links_.SentTo(2, kTypeDigest)[0]), 10002, &why));
   ASSERT_EQ(links_.SentTo(2, kTypeSummary).size(), 1u);  // now they differ
+}
+
+}  // namespace
+}  // namespace floodchat
+
+namespace floodchat {
+namespace {
+
+// HistoryHold (broadcast/history.h): held messages come out in send-time
+// order, ties in arrival order, then everything passes straight through.
+TEST(HistoryHoldTest, ReleasesInSendTimeOrderThenPassesThrough) {
+  FakeLinks sink;
+  HistoryHold hold(&sink, 100);
+  auto msg = [](uint64_t sent, const std::string& text) {
+    static std::deque<std::string> texts;
+    texts.push_back(text);
+    Message m;
+    m.sent_ms = sent;
+    m.nick = "n";
+    m.text = texts.back();
+    return m;
+  };
+  hold.Deliver(msg(1, "before"), 0);  // not holding: straight through
+  hold.Hold(5000);
+  EXPECT_EQ(hold.deadline(), 5000u);
+  hold.Deliver(msg(30, "live"), 1);
+  hold.Deliver(msg(10, "old-a"), 1);
+  hold.Deliver(msg(20, "old-b"), 1);
+  hold.Deliver(msg(10, "old-a2"), 1);
+  ASSERT_EQ(sink.delivered.size(), 1u);
+  hold.Release(2);
+  hold.Deliver(msg(5, "after"), 3);
+  std::vector<std::string> got;
+  for (const auto& d : sink.delivered) got.push_back(d.text);
+  EXPECT_EQ(got, (std::vector<std::string>{"before", "old-a", "old-a2", "old-b", "live", "after"}));
+  EXPECT_FALSE(hold.holding());
+  // Holding more than `most` releases at once.
+  HistoryHold small(&sink, 2);
+  small.Hold(100);
+  for (int i = 0; i < 3; ++i) small.Deliver(msg(i, "x"), 0);
+  EXPECT_FALSE(small.holding());
 }
 
 }  // namespace

@@ -53,9 +53,55 @@ void Repair::OnPeerUp(PeerId peer, uint64_t now) {
   p.next_digest = now + config_.interval_ms;
   p.horizon = broadcast_->store().next_seq();
   SendSummary(&p, kSummaryAsk);
+  if (config_.history != 0 && !history_asked_) {
+    // Asked once, of the first peer: the node's first connection.
+    history_asked_ = true;
+    history_peer_ = peer;
+    scratch_.Clear();
+    AppendCount(kTypeHistory, static_cast<uint16_t>(config_.history), &scratch_);
+    links_->Send(peer, scratch_.data(), scratch_.size());
+  }
+}
+
+bool Repair::OnHistory(PeerId peer, const Frame& frame, uint64_t now, const char** why) {
+  uint16_t want;
+  if (!ParseCount(frame, &want, why)) return false;
+  PeerState* p = Find(peer);
+  if (p == nullptr) return true;
+  const MessageStore& store = broadcast_->store();
+  // The latest `want` messages kept before the peer came up (later ones it
+  // had live), with the presence events among them, oldest first.
+  size_t end = CounterBefore(p->horizon, store.first_seq())
+                   ? 0
+                   : std::min<size_t>(store.size(), p->horizon - store.first_seq());
+  size_t from = end, messages = 0;
+  while (from > 0 && messages < want && messages < kMaxHistory) {
+    --from;
+    if (store.at(from).type == kTypeMessage) ++messages;
+  }
+  std::vector<std::pair<uint64_t, uint64_t>> owed(p->owed.begin() + static_cast<long>(p->sent),
+                                                  p->owed.end());
+  std::sort(owed.begin(), owed.end());
+  for (size_t i = from; i < end; ++i) {
+    auto id = std::make_pair(store.at(i).origin, store.at(i).counter);
+    if (!std::binary_search(owed.begin(), owed.end(), id)) p->owed.push_back(id);
+  }
+  p->history_end = true;
+  p->history_count = static_cast<uint16_t>(messages);
+  if (p->sent == p->owed.size()) Pace(p);  // nothing else waits: end it now
+  return true;
+}
+
+bool Repair::OnHistoryEnd(PeerId peer, const Frame& frame, bool* done, const char** why) {
+  uint16_t count;
+  if (!ParseCount(frame, &count, why)) return false;
+  *done = peer == history_peer_;
+  if (*done) history_peer_ = kNoPeer;
+  return true;
 }
 
 void Repair::OnPeerDown(PeerId peer, uint64_t now) {
+  if (peer == history_peer_) history_peer_ = kNoPeer;
   for (size_t i = 0; i < peers_.size(); ++i) {
     if (peers_[i].id != peer) continue;
     peers_.erase(peers_.begin() + static_cast<long>(i));
@@ -141,6 +187,12 @@ void Repair::Pace(PeerState* p) {
     p->owed.clear();
     p->owed.shrink_to_fit();
     p->sent = 0;
+    if (p->history_end) {
+      p->history_end = false;
+      scratch_.Clear();
+      AppendCount(kTypeHistoryEnd, p->history_count, &scratch_);
+      links_->Send(p->id, scratch_.data(), scratch_.size());
+    }
   }
 }
 
@@ -155,7 +207,7 @@ void Repair::Tick(uint64_t now) {
       ++counters_.digests_sent;
       counters_.sync_bytes += scratch_.size();
     }
-    if (p.sent < p.owed.size()) Pace(&p);
+    if (p.sent < p.owed.size() || p.history_end) Pace(&p);
   }
 }
 
@@ -165,7 +217,7 @@ uint64_t Repair::NextWake() const {
   for (const PeerState& p : peers_) {
     // Owed messages wait for the queue to drain: look again shortly (a
     // writable socket wakes the loop anyway).
-    if (p.sent < p.owed.size()) wake = std::min(wake, now + 20);
+    if (p.sent < p.owed.size() || p.history_end) wake = std::min(wake, now + 20);
     wake = std::min(wake, p.next_digest);
   }
   return wake;

@@ -38,6 +38,7 @@ struct RepairConfig {
   size_t queue_low = 256 * 1024;      // ... only while its queue holds less
   size_t max_owed = 65536;            // messages waiting for one peer; more wait a round
   size_t max_records = 8192;          // a peer's summary records kept; more are ignored
+  size_t history = 0;                 // --history: asked of the first peer
 };
 
 struct RepairCounters {
@@ -60,6 +61,12 @@ class Repair {
   void OnPeerDown(PeerId peer, uint64_t now);
   bool OnDigest(PeerId peer, const Frame& frame, uint64_t now, const char** why);
   bool OnSummary(PeerId peer, const Frame& frame, uint64_t now, const char** why);
+  // --history: a peer asks for our latest messages; the one we asked says
+  // it has sent them (`*done` then).
+  bool OnHistory(PeerId peer, const Frame& frame, uint64_t now, const char** why);
+  bool OnHistoryEnd(PeerId peer, const Frame& frame, bool* done, const char** why);
+  // The peer this node asked for history, kNoPeer if none is asked now.
+  PeerId history_peer() const { return history_peer_; }
   // Digests when due; owed messages as the pacing allows.
   void Tick(uint64_t now);
   uint64_t NextWake() const;
@@ -87,6 +94,9 @@ class Repair {
     // Owed: (origin, counter), oldest first, and how far it has been sent.
     std::vector<std::pair<uint64_t, uint64_t>> owed;
     size_t sent = 0;
+    // A history_end to send once what is owed has gone (its count).
+    bool history_end = false;
+    uint16_t history_count = 0;
   };
   PeerState* Find(PeerId peer);
   void SendSummary(PeerState* p, uint8_t flags);
@@ -99,6 +109,8 @@ class Repair {
   const Broadcast* broadcast_;
   uint64_t since_ms_ = 0;
   uint64_t last_tick_ = 0;
+  bool history_asked_ = false;
+  PeerId history_peer_ = kNoPeer;
   std::vector<PeerState> peers_;
   Buffer scratch_;
   RepairCounters counters_;

@@ -42,6 +42,7 @@ ProtocolConfig ProtocolConfigFor(const Options& o, const uint64_t seeds[5]) {
   c.flood.hash_key1 = seeds[3];
   c.flood.seen = o.seen;
   c.flood.store_bytes = o.store;
+  c.repair.history = o.history;
   c.flood.hop_limit = static_cast<uint8_t>(o.hops);
   c.membership.self_id = seeds[0];
   c.membership.peers = o.peers;

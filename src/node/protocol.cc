@@ -12,12 +12,16 @@ const Protocol::Route Protocol::kRoutes[] = {
     {kTypeFull, &Protocol::OnLateOpening},
     {kTypeDigest, &Protocol::OnDigestFrame},
     {kTypeSummary, &Protocol::OnSummaryFrame},
+    {kTypeHistory, &Protocol::OnHistoryFrame},
+    {kTypeHistoryEnd, &Protocol::OnHistoryEndFrame},
 };
 
 bool Protocol::Init(const ProtocolConfig& config) {
   max_text_ = config.max_text;
   membership_ = std::make_unique<Membership>(config.membership, links_, log_);
-  flood_ = std::make_unique<Flood>(links_, sink_, log_);
+  // Room for the history asked for and as many live messages again.
+  hold_ = std::make_unique<HistoryHold>(sink_, 2 * config.repair.history + 1000);
+  flood_ = std::make_unique<Flood>(links_, hold_.get(), log_);
   broadcast_ = flood_.get();
   repair_ = std::make_unique<Repair>(config.repair, links_, flood_.get());
   repair_->SetSince(config.since_ms);
@@ -32,12 +36,14 @@ void Protocol::Tick(uint64_t now) {
   membership_->Tick(now, broadcast_->PendingMessages() > 0);
   broadcast_->Tick(now);
   repair_->Tick(now);
+  if (hold_->holding() && now >= hold_->deadline()) hold_->Release(now);
 }
 
 uint64_t Protocol::NextWake() const {
   uint64_t a = membership_->NextWake(), b = broadcast_->NextWake(), c = repair_->NextWake();
   uint64_t ab = a < b ? a : b;
-  return ab < c ? ab : c;
+  uint64_t abc = ab < c ? ab : c;
+  return hold_->deadline() < abc ? hold_->deadline() : abc;
 }
 
 // ---- connections ------------------------------------------------------------------
@@ -57,7 +63,9 @@ UpVerdict Protocol::OnPeerUp(PeerId peer, const PeerUp& up, uint64_t now) {
   }
   if (v == UpVerdict::kLive) {
     broadcast_->OnPeerUp(peer, now);
+    bool asked = repair_->history_peer() != kNoPeer;
     repair_->OnPeerUp(peer, now);
+    if (!asked && repair_->history_peer() == peer) hold_->Hold(now + kHistoryWaitMs);
   }
   return v;
 }
@@ -70,7 +78,19 @@ Level Protocol::OnRefusedFull(PeerId peer, const AddressList& offer, uint64_t no
 void Protocol::OnPeerDown(PeerId peer, const std::string& last_error, uint64_t now) {
   broadcast_->OnPeerDown(peer, now);
   repair_->OnPeerDown(peer, now);
+  if (hold_->holding() && repair_->history_peer() == kNoPeer) hold_->Release(now);
   membership_->OnPeerDown(peer, last_error, now);
+}
+
+bool Protocol::OnHistoryFrame(const Incoming& in, uint64_t now, const char** why) {
+  return repair_->OnHistory(in.peer, in.frame, now, why);
+}
+
+bool Protocol::OnHistoryEndFrame(const Incoming& in, uint64_t now, const char** why) {
+  bool done = false;
+  if (!repair_->OnHistoryEnd(in.peer, in.frame, &done, why)) return false;
+  if (done && hold_->holding()) hold_->Release(now);
+  return true;
 }
 
 bool Protocol::OnDigestFrame(const Incoming& in, uint64_t now, const char** why) {

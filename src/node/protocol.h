@@ -17,6 +17,7 @@
 #include "base/diag.h"
 #include "broadcast/broadcast.h"
 #include "broadcast/flood.h"
+#include "broadcast/history.h"
 #include "broadcast/repair.h"
 #include "links.h"
 #include "membership/membership.h"
@@ -90,6 +91,11 @@ class Protocol : public LinkEvents {
   bool OnLateOpening(const Incoming& in, uint64_t now, const char** why);
   bool OnDigestFrame(const Incoming& in, uint64_t now, const char** why);
   bool OnSummaryFrame(const Incoming& in, uint64_t now, const char** why);
+  bool OnHistoryFrame(const Incoming& in, uint64_t now, const char** why);
+  bool OnHistoryEndFrame(const Incoming& in, uint64_t now, const char** why);
+  // The history asked of the first peer is printed before live messages:
+  // they are held until it has come (or kHistoryWaitMs, or that peer goes).
+  static constexpr uint64_t kHistoryWaitMs = 5000;
 
   // The dispatch table: what each frame type after the hello means. Types
   // not in it come from a later version and are skipped whole.
@@ -107,6 +113,7 @@ class Protocol : public LinkEvents {
   std::unique_ptr<Flood> flood_;
   Broadcast* broadcast_ = nullptr;
   std::unique_ptr<Repair> repair_;
+  std::unique_ptr<HistoryHold> hold_;
 };
 
 }  // namespace floodchat

@@ -23,6 +23,7 @@ constexpr uint64_t kWiredSettleMs = 2000;  // random:D
 constexpr uint64_t kIntervalMs = 10;      // between two messages
 constexpr uint64_t kBurstMs = 100;        // --burst: all messages within this
 constexpr uint64_t kLingerMs = 10000;     // after the last message
+constexpr uint64_t kHealLingerMs = 130000;  // --partition: after the heal
 
 bool Number(const char* text, uint64_t max, uint64_t* out) {
   if (*text == '\0') return false;
@@ -95,6 +96,15 @@ bool ParseScenario(int argc, const char* const* argv, Scenario* s, std::string* 
         *error = std::string("--churn: ") + v + ": expected a fraction from 0 to below 1";
         return false;
       }
+    } else if (name == "--partition" || name == "--store") {
+      if (!value(&v)) return false;
+      uint64_t max = name == "--partition" ? 3600 : (uint64_t{1} << 30);
+      if (!Number(v, max, &n) || (name == "--partition" && n == 0)) {
+        *error = name + ": " + v + ": not a number in range";
+        return false;
+      }
+      if (name == "--partition") s->partition_ms = n * 1000;
+      if (name == "--store") s->store_bytes = static_cast<size_t>(n);
     } else if (name == "--latency-ms") {
       if (!value(&v)) return false;
       const char* dash = strchr(v, '-');
@@ -186,6 +196,7 @@ Result RunScenario(const Scenario& s) {
                        : s.burst ? std::min<size_t>(65536, std::max<size_t>(512, NextPowerOfTwo(2 * s.messages)))
                                  : 512;
   c.book_capacity = s.nodes <= 2000 ? 1024 : 128;
+  c.store_bytes = s.store_bytes;
   c.origin_slots = std::min<size_t>(256, NextPowerOfTwo(std::max<size_t>(16, 2 * s.senders)));
   std::vector<std::pair<uint32_t, uint32_t>> edges = s.edges;
   if (edges.empty() && s.degree != 0)
@@ -231,8 +242,16 @@ Result RunScenario(const Scenario& s) {
   for (size_t i = nodes.size(); i > 1; --i) std::swap(nodes[i - 1], nodes[rng.Below(i)]);
   std::vector<uint32_t> senders(nodes.begin(), nodes.begin() + s.senders);
   uint64_t last_message = first_message;
+  uint64_t heal = 0;
+  if (s.partition_ms != 0) {
+    heal = first_message + s.partition_ms;
+    net.Partition(static_cast<uint32_t>(s.nodes / 2), first_message, heal);
+  }
   for (size_t k = 0; k < s.messages; ++k) {
     uint64_t at = s.burst ? first_message + k * kBurstMs / s.messages : first_message + k * kIntervalMs;
+    // During a partition: spread over the cut, a second clear of each end.
+    if (heal != 0)
+      at = first_message + 1000 + k * (s.partition_ms > 2000 ? s.partition_ms - 2000 : 1) / s.messages;
     net.Send(senders[k % s.senders], static_cast<uint32_t>(k), at);
     last_message = at;
   }
@@ -240,7 +259,7 @@ Result RunScenario(const Scenario& s) {
   size_t killed = static_cast<size_t>(s.churn * static_cast<double>(s.nodes) + 0.5);
   if (killed > s.nodes - s.senders) killed = s.nodes - s.senders;
   for (size_t i = 0; i < killed; ++i) net.Kill(nodes[s.senders + i], kill_at);
-  uint64_t end = last_message + kLingerMs;
+  uint64_t end = heal != 0 ? heal + kHealLingerMs : last_message + kLingerMs;
 
   Result r;
   net.RunUntil(first_message - 1);
@@ -265,7 +284,10 @@ Result RunScenario(const Scenario& s) {
   r.control_bytes = t.control_bytes;
   r.rmr = t.deliveries == 0 ? 0
                             : static_cast<double>(t.payload_sends) / static_cast<double>(t.deliveries) - 1;
-  for (const MessageRecord& m : net.messages()) r.ldh = std::max<uint64_t>(r.ldh, m.max_hops);
+  for (const MessageRecord& m : net.messages()) {
+    r.ldh = std::max<uint64_t>(r.ldh, m.max_hops);
+    if (heal != 0 && m.last_delivery > heal) r.repair_ms = std::max(r.repair_ms, m.last_delivery - heal);
+  }
   r.sim_seconds = static_cast<double>(end - t0) / 1000;
   r.events = t.events;
   r.wall_seconds =
@@ -282,10 +304,10 @@ std::string ResultJson(const Result& r) {
            "{\"nodes\":%llu,\"messages\":%llu,\"deliveries\":%llu,\"missed\":%llu,"
            "\"duplicates_printed\":%llu,\"payload_sends\":%llu,\"rmr\":%.4f,\"ldh\":%llu,"
            "\"control_bytes\":%llu,\"sim_seconds\":%.3f,\"wall_seconds\":%.3f,"
-           "\"peak_rss_kib\":%llu}",
+           "\"peak_rss_kib\":%llu,\"repair_ms\":%llu}",
            u(r.nodes), u(r.messages), u(r.deliveries), u(r.missed), u(r.duplicates_printed),
            u(r.payload_sends), r.rmr, u(r.ldh), u(r.control_bytes), r.sim_seconds, r.wall_seconds,
-           u(r.peak_rss_kib));
+           u(r.peak_rss_kib), u(r.repair_ms));
   return line;
 }
 

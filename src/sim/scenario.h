@@ -3,6 +3,7 @@
 //   floodchat-sim --nodes N [--peers D] [--graph mesh|random:D] [--broadcast flood]
 //                 [--messages M] [--senders K] [--burst] [--churn FRACTION]
 //                 [--latency-ms LO-HI] [--seed S] [--seen N]
+//                 [--partition SECONDS] [--store BYTES]
 //
 // mesh: nodes start over the first 5 s of virtual time, each with -c the
 // address of one node started before it, and membership builds the network
@@ -13,6 +14,11 @@
 // taking turns, one every 10 ms (--burst: all within 100 ms). --churn F:
 // halfway through the messages, a fraction F of the nodes (never a sender)
 // is killed. The run ends 10 s after the last message. Tables are sized to
+// the run. --partition S: the nodes below N/2 and the others are cut apart
+// for S seconds from when messages would begin; the messages are sent during
+// the cut, and the run ends 130 s after the heal (the diallers' backoff
+// reaches 60 s), so what is figured is the repair. --store: every node's
+// message store (default 1 MiB; 0: none). Tables are sized to
 // the run: --seen defaults to 512 (4096 with --burst), the address book to
 // 1024 up to 2,000 nodes and 128 beyond, the late-duplicate record to the
 // senders.
@@ -39,6 +45,8 @@ struct Scenario {
   uint32_t latency_lo_ms = 10, latency_hi_ms = 50;
   uint64_t seed = 1;
   size_t seen = 0;  // 0: sized to the run
+  uint64_t partition_ms = 0;
+  size_t store_bytes = size_t{1} << 20;
   // A graph given by the caller (tests): used instead of mesh or random:D.
   std::vector<std::pair<uint32_t, uint32_t>> edges;
 };
@@ -48,6 +56,8 @@ struct Result {
   uint64_t payload_sends = 0, control_bytes = 0, ldh = 0;
   double rmr = 0, sim_seconds = 0, wall_seconds = 0;
   uint64_t peak_rss_kib = 0;
+  // --partition: from the heal to the last first delivery of any message.
+  uint64_t repair_ms = 0;
   // Not in the JSON line: the mesh when the messages began.
   uint32_t degree_min = 0, degree_max = 0;
   double degree_mean = 0;

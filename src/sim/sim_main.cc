@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
     fprintf(stderr,
             "usage: floodchat-sim --nodes N [--peers D] [--graph mesh|random:D] [--broadcast flood]\n"
             "                     [--messages M] [--senders K] [--burst] [--churn FRACTION]\n"
-            "                     [--latency-ms LO-HI] [--seed S] [--seen N]\n");
+            "                     [--latency-ms LO-HI] [--seed S] [--seen N]\n"
+            "                     [--partition SECONDS] [--store BYTES]\n");
     return 2;
   }
   floodchat::sim::Result r = floodchat::sim::RunScenario(s);

@@ -4,6 +4,23 @@
 
 namespace floodchat {
 
+void AppendCount(uint8_t type, uint16_t count, Buffer* out) {
+  uint8_t* p = out->Reserve(kFrameHeaderBytes + 2);
+  PutU32(p, kTypeBytes + 2);
+  p[kLengthBytes] = type;
+  PutU16(p + kFrameHeaderBytes, count);
+  out->Commit(kFrameHeaderBytes + 2);
+}
+
+bool ParseCount(const Frame& frame, uint16_t* count, const char** why) {
+  if (frame.payload_size != 2) {
+    *why = "history frame of the wrong length";
+    return false;
+  }
+  *count = GetU16(frame.payload);
+  return true;
+}
+
 void AppendDigest(const Digest& d, Buffer* out) {
   uint8_t* p = out->Reserve(kFrameHeaderBytes + kDigestBytes);
   PutU32(p, kTypeBytes + kDigestBytes);

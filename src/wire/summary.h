@@ -34,6 +34,11 @@ namespace floodchat {
 
 constexpr uint8_t kTypeDigest = 0x08;
 constexpr uint8_t kTypeSummary = 0x09;
+// history     := count:u16   "send me up to `count` of your latest messages"
+// history_end := count:u16   "those were the `count` messages I had"
+constexpr uint8_t kTypeHistory = 0x0a;
+constexpr uint8_t kTypeHistoryEnd = 0x0b;
+constexpr size_t kMaxHistory = 10000;
 
 constexpr uint8_t kSummaryLast = 0x01;
 constexpr uint8_t kSummaryAsk = 0x02;
@@ -67,6 +72,11 @@ struct SummaryFrame {
   uint64_t since_ms = 0;
   std::vector<OriginRecord> records;
 };
+
+// A history or history_end frame; ParseCount reads either (exactly two
+// bytes).
+void AppendCount(uint8_t type, uint16_t count, Buffer* out);
+bool ParseCount(const Frame& frame, uint16_t* count, const char** why);
 
 void AppendDigest(const Digest& d, Buffer* out);
 bool ParseDigest(const Frame& frame, Digest* d, const char** why);
