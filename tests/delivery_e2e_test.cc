@@ -301,5 +301,107 @@ TEST(Delivery, ALateJoinerGetsTheHistoryItAsksForAndNothingElse) {
   EXPECT_EQ(without->lines()[0], "live");
 }
 
+// A slow link is not a loss: a -> b -> proxy -> c, the proxy holding b's
+// link to c to 2 MB/s, and a sends 16 MB, sixteen times b's --queue-max of
+// 1 MiB (and more than the sockets' buffers hold). While the link merely runs slow, b holds a back to its pace; when
+// it stalls for 3 s (as a congested or flapping link does), b stops holding
+// a back, sheds c's queue at the bound and says so; c comes back and is sent
+// what it lacks from b's store, paced: c prints every message once.
+TEST(Delivery, ASlowLinkShedsThenRepairsAndTheFarEndGetsEverythingOnce) {
+  const int kMessages = 16000;
+  Node b = Start("b", {"--queue-max", "1048576"});
+  ASSERT_GT(b->Port(), 0) << b->err();
+  Proxy slow(b->Port());
+  ASSERT_GT(slow.port(), 0);
+  slow.SetRate(2 * 1000 * 1000);
+  Node a = Start("a", {"-c", Addr(b->Port())});
+  Node c = Start("c", {"-c", Addr(slow.port())});
+  ASSERT_TRUE(WaitConnectedTo(b.get(), "a", 1)) << b->err();
+  ASSERT_TRUE(WaitConnectedTo(b.get(), "c", 1)) << b->err();
+  ASSERT_TRUE(WaitConnectedTo(a.get(), "b", 1)) << a->err();
+  ASSERT_TRUE(WaitConnectedTo(c.get(), "b", 1)) << c->err();
+  std::string burst;
+  for (int k = 0; k < kMessages; ++k) {
+    std::string head = "s" + std::to_string(k) + " ";
+    burst += head + std::string(1000 - head.size(), 'p') + "\n";
+  }
+  long long t0 = NowMs();
+  a->Write(burst);
+  PumpFor(500);
+  slow.SetMode(Proxy::Mode::kStall);
+  PumpFor(3000);
+  slow.SetMode(Proxy::Mode::kForward);
+  ASSERT_TRUE(c->WaitLineCount(kMessages, 90000))
+      << c->lines().size() << "\n" << b->err() << c->err();
+  long long ms = NowMs() - t0;
+  Settle();
+  std::map<std::string, int> n = Tally(*c);
+  EXPECT_EQ(c->lines().size(), static_cast<size_t>(kMessages));
+  for (int k = 0; k < kMessages; k += 1) {
+    std::string head = "s" + std::to_string(k) + " ";
+    ASSERT_EQ(n[head + std::string(1000 - head.size(), 'p')], 1) << k;
+  }
+  long long shed = Stat(b.get(), "shed");
+  long long resent = Stat(b.get(), "resent");
+  EXPECT_GT(Count(b->err(), "(c): dropped: "), 0u) << b->err();
+  EXPECT_GT(shed, 0);
+  EXPECT_GT(resent, 0);
+  char figures[300];
+  snprintf(figures, sizeof figures,
+           "slow link: 16,000 x 1 KB through a 2 MB/s link stalled 3 s, b --queue-max 1 MiB: "
+           "b shed %lld bytes in %zu drops and resent %lld messages; c printed %zu, each once, "
+           "%lld ms after the first was sent",
+           shed, Count(b->err(), "(c): dropped: "), resent, c->lines().size(), ms);
+  Report(figures);
+}
+
+// A store too small for the cut: a -> m -> proxy -> z, m's store holds about
+// two of the ten 1 KB messages a sends while the proxy is cut. After the
+// heal z gets those two, and once its gaps have stood still for three digest
+// intervals it says how many from a could not be recovered: what it printed
+// and what it counts as unrecovered add up exactly to what was sent.
+TEST(Delivery, WhatAStoreTooSmallLostIsReportedExactly) {
+  Node m = Start("m", {"--store", "2600"});
+  ASSERT_GT(m->Port(), 0) << m->err();
+  Proxy link(m->Port());
+  ASSERT_GT(link.port(), 0);
+  Node a = Start("a", {"--store", "0", "-c", Addr(m->Port())});
+  Node z = Start("z", {"-c", Addr(link.port())});
+  ASSERT_TRUE(WaitConnectedTo(m.get(), "a", 1)) << m->err();
+  ASSERT_TRUE(WaitConnectedTo(m.get(), "z", 1)) << m->err();
+  ASSERT_TRUE(WaitConnectedTo(a.get(), "m", 1)) << a->err();
+  a->Write("before\n");
+  ASSERT_TRUE(z->WaitLineCount(1, 5000)) << z->err();
+  link.SetMode(Proxy::Mode::kCut);
+  ASSERT_TRUE(z->WaitStderr("(m): connection closed", 5000)) << z->err();
+  const int kCut = 10;
+  for (int k = 0; k < kCut; ++k) {
+    std::string head = "cut" + std::to_string(k) + " ";
+    a->Write(head + std::string(1000 - head.size(), 'p') + "\n");
+  }
+  ASSERT_TRUE(m->WaitLineCount(1 + kCut, 5000)) << m->err();
+  link.SetMode(Proxy::Mode::kForward);
+  const std::string said = "messages from a could not be recovered (no peer holds them)";
+  long long healed = NowMs();
+  ASSERT_TRUE(z->WaitStderr(said, 90000)) << z->err() << "printed " << z->lines().size();
+  long long report_ms = NowMs() - healed;
+  Settle();
+  long long unrecovered = Stat(z.get(), "unrecovered");
+  size_t printed = z->lines().size();
+  EXPECT_GT(unrecovered, 0);
+  EXPECT_GT(printed, 1u);  // the ones m still had were repaired
+  EXPECT_EQ(static_cast<long long>(printed) + unrecovered, 1 + kCut);
+  EXPECT_NE(z->err().find(std::to_string(unrecovered) + " " + said), std::string::npos) << z->err();
+  std::map<std::string, int> n = Tally(*z);
+  for (const auto& kv : n) EXPECT_EQ(kv.second, 1) << kv.first;
+  EXPECT_EQ(Count(z->err(), said), 1u);  // said once
+  char figures[200];
+  snprintf(figures, sizeof figures,
+           "store too small: z printed %zu of 11 and counted %lld unrecovered, said %lld ms "
+           "after the heal",
+           printed, unrecovered, report_ms);
+  Report(figures);
+}
+
 }  // namespace
 }  // namespace floodchat_test

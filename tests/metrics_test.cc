@@ -146,6 +146,8 @@ TEST(ExpositionTest, EachMetricHasHelpTypeAndTheValueOfItsStatsField) {
   v.stored = 22;
   v.resent = 23;
   v.sync_bytes = 24;
+  v.shed = 25;
+  v.unrecovered = 26;
   std::istringstream text(RenderMetrics(v));
   std::map<std::string, std::string> help, type, value;
   std::string line;
@@ -162,7 +164,7 @@ TEST(ExpositionTest, EachMetricHasHelpTypeAndTheValueOfItsStatsField) {
     }
   }
   EXPECT_EQ(value.size(), kMetricCount);
-  EXPECT_EQ(value.size(), 23u);  // one for each /stats figure (seen's two, store's two)
+  EXPECT_EQ(value.size(), 25u);  // one for each /stats figure (seen's two, store's two)
   for (const auto& [name, val] : value) {
     EXPECT_EQ(help.count(name), 1u) << name;
     ASSERT_EQ(type.count(name), 1u) << name;
@@ -194,6 +196,8 @@ TEST(ExpositionTest, EachMetricHasHelpTypeAndTheValueOfItsStatsField) {
   EXPECT_EQ(value["floodchat_stored_messages"], "22");
   EXPECT_EQ(value["floodchat_resent_total"], "23");
   EXPECT_EQ(value["floodchat_sync_bytes_total"], "24");
+  EXPECT_EQ(value["floodchat_shed_bytes_total"], "25");
+  EXPECT_EQ(value["floodchat_unrecovered_total"], "26");
 }
 
 }  // namespace

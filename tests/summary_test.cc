@@ -244,7 +244,7 @@ class RepairTest : public ::testing::Test {
   std::vector<std::string> said_;
   Log log_{2};
   Flood flood_{&links_, &links_, &log_};
-  Repair repair_{RepairConfig(), &links_, &flood_};
+  Repair repair_{RepairConfig(), &links_, &flood_, &log_};
 };
 
 TEST_F(RepairTest, ANewPeerIsSentOurSummaryAndWhatItsSummarySaysItLacks) {
@@ -301,11 +301,51 @@ TEST_F(RepairTest, WhatWentToThePeerLiveIsNeverOwed) {
   EXPECT_EQ(repair_.counters().repairs_sent, 1u);
 }
 
+// A gap that no peer fills is given up after three intervals unchanged with
+// summaries received meanwhile, said once and counted; a copy that comes
+// after is dropped.
+TEST_F(RepairTest, AGapNoPeerFillsIsGivenUpSaidAndCounted) {
+  log_.CaptureInto(&said_);
+  Offer(1, MessageFrame(0x77, 1, "bob", "one"));
+  Offer(1, MessageFrame(0x77, 3, "bob", "three"));  // 2 is a gap
+  flood_.OnPeerUp(2, 0);
+  repair_.OnPeerUp(2, 0);
+  repair_.Tick(1);
+  for (uint64_t t = 10001; t <= 50001; t += 10000) repair_.Tick(t);
+  EXPECT_EQ(repair_.Unrecovered(), 0u);  // no summary came: peers may not have compared yet
+  Summary(2, 0, 0, {Rec(0x77, 1, 1)});
+  repair_.Tick(60001);
+  EXPECT_EQ(repair_.Unrecovered(), 1u);
+  ASSERT_FALSE(said_.empty());
+  EXPECT_EQ(said_.back(), "1 message from bob could not be recovered (no peer holds them)");
+  size_t delivered = links_.delivered.size();
+  Offer(1, MessageFrame(0x77, 2, "bob", "two, late"));
+  EXPECT_EQ(links_.delivered.size(), delivered);  // settled: a copy
+  repair_.Tick(70001);
+  EXPECT_EQ(repair_.Unrecovered(), 1u);
+}
+
+// A gap that keeps shrinking (repair under way) is not given up.
+TEST_F(RepairTest, AGapThatMovesIsNotGivenUp) {
+  Offer(1, MessageFrame(0x77, 1, "bob", "one"));
+  Offer(1, MessageFrame(0x77, 9, "bob", "nine"));  // 2..8 missing
+  flood_.OnPeerUp(2, 0);
+  repair_.OnPeerUp(2, 0);
+  repair_.Tick(1);
+  for (uint64_t c = 2; c <= 8; ++c) {
+    Summary(2, 0, 0, {Rec(0x77, 1, 1)});
+    Offer(2, MessageFrame(0x77, c, "bob", "late"));
+    repair_.Tick(1 + 10000 * c);
+  }
+  EXPECT_EQ(repair_.Unrecovered(), 0u);
+  EXPECT_EQ(flood_.origins().Gaps(0x77), 0u);
+}
+
 TEST_F(RepairTest, RepairIsPacedByBytesPerTurnAndThePeersQueue) {
   RepairConfig pace;
   pace.bytes_per_turn = 3000;
   pace.queue_low = 10000;
-  Repair slow(pace, &links_, &flood_);
+  Repair slow(pace, &links_, &flood_, &log_);
   for (uint64_t c = 1; c <= 20; ++c) Offer(1, MessageFrame(0x77, c, "x", std::string(990, 'p')));
   flood_.OnPeerUp(2, 3);
   slow.OnPeerUp(2, 3);

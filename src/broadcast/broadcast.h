@@ -77,6 +77,8 @@ class Broadcast {
   virtual BroadcastCounters counters() const = 0;
   virtual const DedupRing& seen() const = 0;
   virtual const OriginTable& origins() const = 0;
+  // Gives up an origin's gaps (repair found no peer that holds them).
+  virtual uint64_t SettleGaps(uint64_t node_id) = 0;
   // Every message and presence event this node originated or accepted is
   // kept there, as it sends it on.
   virtual const MessageStore& store() const = 0;

@@ -55,6 +55,7 @@ class Flood : public Broadcast {
   BroadcastCounters counters() const override;
   const DedupRing& seen() const override { return relay_.seen(); }
   const OriginTable& origins() const override { return relay_.origins(); }
+  uint64_t SettleGaps(uint64_t node_id) override { return relay_.SettleGaps(node_id); }
   const MessageStore& store() const override { return relay_.store(); }
 
   // The connections messages go to, in the order they came up.

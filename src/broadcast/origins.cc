@@ -204,6 +204,21 @@ uint64_t OriginTable::Gaps(uint64_t node_id) const {
   return n;
 }
 
+uint64_t OriginTable::SettleGaps(uint64_t node_id) {
+  bool found;
+  size_t pos = Probe(node_id, &found);
+  if (!found) return 0;
+  Record& r = records_[index_[pos] - 1];
+  uint64_t n = 0;
+  uint64_t top = r.top;
+  for (uint64_t c = r.floor; Before(c, top); ++c) {
+    if (Has(r, c)) continue;
+    Mark(&r, c);
+    ++n;
+  }
+  return n;
+}
+
 void OriginTable::Describe(size_t slot, OriginRecord* out) const {
   const Record& r = records_[slot];
   out->node_id = r.node_id;

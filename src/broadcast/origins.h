@@ -74,6 +74,9 @@ class OriginTable {
   bool IsGap(uint64_t node_id, uint64_t counter) const;
   // Gaps in [floor, top) of that origin, all told.
   uint64_t Gaps(uint64_t node_id) const;
+  // Gives up that origin's gaps: they are settled (a copy that still comes
+  // is dropped). Returns how many there were.
+  uint64_t SettleGaps(uint64_t node_id);
 
   // The record in slot `slot` (0 to size() - 1), its gaps folded to at most
   // kMaxGapsPerRecord (wire/summary.h), as a summary sends it.

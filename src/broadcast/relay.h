@@ -57,6 +57,7 @@ class Relay {
   const BroadcastCounters& counters() const { return counters_; }
   const DedupRing& seen() const { return seen_; }
   const OriginTable& origins() const { return origins_; }
+  uint64_t SettleGaps(uint64_t node_id) { return origins_.SettleGaps(node_id); }
   const MessageStore& store() const { return *store_; }
   uint64_t node_id() const { return node_id_; }
 

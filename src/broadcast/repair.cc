@@ -1,6 +1,7 @@
 #include "broadcast/repair.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "base/rng.h"
 
@@ -130,6 +131,7 @@ bool Repair::OnSummary(PeerId peer, const Frame& frame, uint64_t now, const char
     if (p->records.size() < config_.max_records) p->records.push_back(r);
   if ((s.flags & kSummaryLast) == 0) return true;
   p->since_ms = s.since_ms;
+  ++summaries_in_;
   Reckon(p);
   p->records.clear();
   p->records.shrink_to_fit();
@@ -196,8 +198,67 @@ void Repair::Pace(PeerState* p) {
   }
 }
 
+std::string Repair::NickOf(uint64_t origin) const {
+  const MessageStore& store = broadcast_->store();
+  for (size_t i = store.size(); i-- > 0;) {
+    const MessageStore::Entry& e = store.at(i);
+    if (e.origin != origin) continue;
+    Frame f;
+    const char* why = nullptr;
+    Message m;
+    if (DecodeFrame(e.frame.get(), e.size, SIZE_MAX, &f, &why) == DecodeStatus::kFrame &&
+        ParseMessage(f, &m, &why)) {
+      std::string nick(m.nick);
+      for (char& c : nick)  // for stderr: no control bytes
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+      return nick;
+    }
+  }
+  char hex[17];
+  snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(origin));
+  return std::string("node ") + hex;
+}
+
+void Repair::CheckGaps(uint64_t now) {
+  const OriginTable& t = broadcast_->origins();
+  std::vector<Stale> next;
+  for (size_t slot = 0; slot < t.size(); ++slot) {
+    OriginRecord r;
+    t.Describe(slot, &r);
+    if (r.gap_count == 0) continue;
+    // The gaps alone (the first, which is the floor, and how many): the
+    // origin's new messages (its heartbeats) move its top without touching
+    // them, and any gap filled changes the count.
+    uint64_t sig = Mix64(r.floor ^ Mix64(t.Gaps(r.node_id)));
+    Stale s{r.node_id, sig, summaries_in_, 0};
+    for (const Stale& old : stale_)
+      if (old.node_id == r.node_id && old.signature == sig) {
+        s = old;
+        ++s.intervals;
+      }
+    // Unchanged for long enough, and peers have compared summaries with
+    // this node since it was first seen: nobody holds it.
+    if (s.intervals >= config_.give_up_intervals && summaries_in_ > s.summaries_then) {
+      uint64_t n = broadcast_->SettleGaps(r.node_id);
+      counters_.unrecovered += n;
+      if (n > 0 && log_ != nullptr)
+        log_->Say(Level::kError, "%llu message%s from %s could not be recovered (no peer holds them)",
+                  static_cast<unsigned long long>(n), n == 1 ? "" : "s",
+                  NickOf(r.node_id).c_str());
+      continue;
+    }
+    next.push_back(s);
+  }
+  stale_.swap(next);
+}
+
 void Repair::Tick(uint64_t now) {
   last_tick_ = now;
+  if (next_check_ == 0) next_check_ = now + config_.interval_ms;
+  if (now >= next_check_) {
+    next_check_ = now + config_.interval_ms;
+    CheckGaps(now);
+  }
   for (PeerState& p : peers_) {
     if (now >= p.next_digest) {
       p.next_digest = now + config_.interval_ms;
@@ -220,6 +281,7 @@ uint64_t Repair::NextWake() const {
     if (p.sent < p.owed.size() || p.history_end) wake = std::min(wake, now + 20);
     wake = std::min(wake, p.next_digest);
   }
+  if (next_check_ != 0) wake = std::min(wake, next_check_);
   return wake;
 }
 

@@ -22,10 +22,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "base/buffer.h"
+#include "base/diag.h"
 #include "broadcast/broadcast.h"
 #include "links.h"
 #include "wire/summary.h"
@@ -39,6 +41,9 @@ struct RepairConfig {
   size_t max_owed = 65536;            // messages waiting for one peer; more wait a round
   size_t max_records = 8192;          // a peer's summary records kept; more are ignored
   size_t history = 0;                 // --history: asked of the first peer
+  // A gap unchanged this many intervals running, summaries exchanged
+  // meanwhile, is given up: no peer holds it.
+  int give_up_intervals = 3;
 };
 
 struct RepairCounters {
@@ -46,12 +51,13 @@ struct RepairCounters {
   uint64_t summaries_sent = 0;  // summary frames
   uint64_t sync_bytes = 0;      // digest and summary bytes sent
   uint64_t repairs_sent = 0;    // messages sent to peers that lacked them
+  uint64_t unrecovered = 0;     // gaps given up (and window slides' skips: see Unrecovered)
 };
 
 class Repair {
  public:
-  Repair(const RepairConfig& config, Links* links, const Broadcast* broadcast)
-      : config_(config), links_(links), broadcast_(broadcast) {}
+  Repair(const RepairConfig& config, Links* links, Broadcast* broadcast, const Log* log)
+      : config_(config), links_(links), broadcast_(broadcast), log_(log) {}
 
   // This node's wall clock when it joined: of origins it has no record of, it
   // asks for what was sent since.
@@ -78,6 +84,11 @@ class Repair {
   const RepairCounters& counters() const { return counters_; }
   // Messages owed to peers, not yet queued.
   size_t Owed() const;
+  // Messages this node knows were sent and will not have: gaps given up, and
+  // those a sliding window skipped (origins.h).
+  uint64_t Unrecovered() const {
+    return counters_.unrecovered + broadcast_->origins().skipped();
+  }
 
  private:
   struct PeerState {
@@ -103,10 +114,21 @@ class Repair {
   // The peer's whole summary is here: what it lacks of the store is owed.
   void Reckon(PeerState* p);
   void Pace(PeerState* p);
+  // Once an interval: gaps that have not moved are given up and said.
+  void CheckGaps(uint64_t now);
+  std::string NickOf(uint64_t origin) const;
 
   RepairConfig config_;
   Links* links_;
-  const Broadcast* broadcast_;
+  Broadcast* broadcast_;
+  const Log* log_;
+  uint64_t next_check_ = 0;
+  uint64_t summaries_in_ = 0;  // complete summaries received, all told
+  struct Stale {
+    uint64_t node_id, signature, summaries_then;
+    int intervals;
+  };
+  std::vector<Stale> stale_;
   uint64_t since_ms_ = 0;
   uint64_t last_tick_ = 0;
   bool history_asked_ = false;

@@ -42,6 +42,8 @@ std::string StatsText(const StatsView& v) {
       "stored=" + u(v.stored),
       "resent=" + u(v.resent),
       "sync_bytes=" + u(v.sync_bytes),
+      "shed=" + u(v.shed),
+      "unrecovered=" + u(v.unrecovered),
   };
   // Three to a row, each column as wide as its widest cell and two spaces.
   const size_t kColumns = 3, n = sizeof cells / sizeof cells[0];

@@ -65,6 +65,12 @@ const MetricSpec kMetrics[] = {
     {"floodchat_sync_bytes_total", true,
      "Bytes of anti-entropy digests and summaries sent (/stats sync_bytes).",
      [](const StatsView& v) -> uint64_t { return v.sync_bytes; }},
+    {"floodchat_shed_bytes_total", true,
+     "Bytes queued for peers dropped at --queue-max, discarded and left to repair (/stats shed).",
+     [](const StatsView& v) -> uint64_t { return v.shed; }},
+    {"floodchat_unrecovered_total", true,
+     "Messages known to have been sent that no peer could supply (/stats unrecovered).",
+     [](const StatsView& v) -> uint64_t { return v.unrecovered; }},
 };
 const size_t kMetricCount = sizeof kMetrics / sizeof kMetrics[0];
 

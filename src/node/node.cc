@@ -155,6 +155,8 @@ StatsView Node::GatherStats() const {
   v.stored = store.size();
   v.resent = protocol_.repair().counters().repairs_sent;
   v.sync_bytes = protocol_.repair().counters().sync_bytes;
+  v.shed = t.shed_bytes;
+  v.unrecovered = protocol_.repair().Unrecovered();
   return v;
 }
 

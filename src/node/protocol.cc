@@ -23,7 +23,7 @@ bool Protocol::Init(const ProtocolConfig& config) {
   hold_ = std::make_unique<HistoryHold>(sink_, 2 * config.repair.history + 1000);
   flood_ = std::make_unique<Flood>(links_, hold_.get(), log_);
   broadcast_ = flood_.get();
-  repair_ = std::make_unique<Repair>(config.repair, links_, flood_.get());
+  repair_ = std::make_unique<Repair>(config.repair, links_, flood_.get(), log_);
   repair_->SetSince(config.since_ms);
   return flood_->Init(config.flood);
 }

@@ -163,8 +163,10 @@ void Transport::Send(PeerId id, const uint8_t* frames, size_t size) {
   if (p->Queued() > limits_.queue_hard &&
       !p->backlog.HoldsInputBack(p->Queued(), now_, limits_.backlog)) {
     // Closed by the loop (CheckTimers), not inside the policy's call.
-    p->last_error =
-        "dropped: " + std::to_string(p->Queued()) + " bytes queued and the peer is not reading";
+    p->last_error = "dropped: " + std::to_string(p->Queued()) +
+                    " bytes queued, over --queue-max: the peer takes them slower than they "
+                    "come; what it misses is repaired from the store when it is back";
+    counters_.shed_bytes += p->Queued();
     p->doomed = true;
     p->out.Clear();
     p->plain_out.Clear();

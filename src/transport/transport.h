@@ -56,6 +56,7 @@ struct TransportCounters {
   uint64_t bytes_out = 0;
   uint64_t refused = 0;      // inbound connections refused over --max-peers
   uint64_t auth_failed = 0;  // keyed: peers with another key, no key, or a bad record
+  uint64_t shed_bytes = 0;   // queued for peers dropped at --queue-max, and discarded
 };
 
 class Transport : public Links {
