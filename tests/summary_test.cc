@@ -341,6 +341,27 @@ TEST_F(RepairTest, AGapThatMovesIsNotGivenUp) {
   EXPECT_EQ(flood_.origins().Gaps(0x77), 0u);
 }
 
+// A peer that floods digests and summaries gets a bounded share of work
+// per interval: the rest are read and ignored.
+TEST_F(RepairTest, APeerFloodingDigestsAndSummariesGetsABoundedShare) {
+  Offer(1, MessageFrame(0x77, 1, "x", "x1"));
+  flood_.OnPeerUp(2, 0);
+  repair_.OnPeerUp(2, 0);
+  links_.sent.clear();
+  Buffer d;
+  AppendDigest({9, 9, 9}, &d);  // never ours
+  const char* why = nullptr;
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(repair_.OnDigest(2, FrameOf(Bytes(d)), 1, &why));
+  EXPECT_EQ(links_.SentTo(2, kTypeSummary).size(), 2u);  // digests_per_interval
+  links_.sent.clear();
+  for (int i = 0; i < 50; ++i) Summary(2, kSummaryAsk, 0, {Rec(0x77, 0, 0)});
+  EXPECT_EQ(links_.SentTo(2, kTypeSummary).size(), 4u);  // summaries_per_interval
+  repair_.Tick(10000);  // a new interval: a new share
+  links_.sent.clear();
+  Summary(2, kSummaryAsk, 0, {Rec(0x77, 0, 0)});
+  EXPECT_EQ(links_.SentTo(2, kTypeSummary).size(), 1u);
+}
+
 TEST_F(RepairTest, RepairIsPacedByBytesPerTurnAndThePeersQueue) {
   RepairConfig pace;
   pace.bytes_per_turn = 3000;

@@ -52,6 +52,8 @@ void Repair::OnPeerUp(PeerId peer, uint64_t now) {
   PeerState& p = peers_.back();
   p.id = peer;
   p.next_digest = now + config_.interval_ms;
+  p.summaries_left = config_.summaries_per_interval;
+  p.digests_left = config_.digests_per_interval;
   p.horizon = broadcast_->store().next_seq();
   SendSummary(&p, kSummaryAsk);
   if (config_.history != 0 && !history_asked_) {
@@ -114,7 +116,8 @@ bool Repair::OnDigest(PeerId peer, const Frame& frame, uint64_t now, const char*
   Digest theirs;
   if (!ParseDigest(frame, &theirs, why)) return false;
   PeerState* p = Find(peer);
-  if (p == nullptr) return true;
+  if (p == nullptr || p->digests_left <= 0) return true;
+  --p->digests_left;
   Digest mine = OwnDigest();
   bool same = theirs.origins == mine.origins && theirs.hash == mine.hash && theirs.gaps == 0 &&
               mine.gaps == 0;
@@ -130,6 +133,11 @@ bool Repair::OnSummary(PeerId peer, const Frame& frame, uint64_t now, const char
   for (const OriginRecord& r : s.records)
     if (p->records.size() < config_.max_records) p->records.push_back(r);
   if ((s.flags & kSummaryLast) == 0) return true;
+  if (p->summaries_left <= 0) {  // over this interval's share: ignored
+    p->records.clear();
+    return true;
+  }
+  --p->summaries_left;
   p->since_ms = s.since_ms;
   ++summaries_in_;
   Reckon(p);
@@ -262,6 +270,8 @@ void Repair::Tick(uint64_t now) {
   for (PeerState& p : peers_) {
     if (now >= p.next_digest) {
       p.next_digest = now + config_.interval_ms;
+      p.summaries_left = config_.summaries_per_interval;
+      p.digests_left = config_.digests_per_interval;
       scratch_.Clear();
       AppendDigest(OwnDigest(), &scratch_);
       links_->Send(p.id, scratch_.data(), scratch_.size());

@@ -39,7 +39,12 @@ struct RepairConfig {
   size_t bytes_per_turn = 64 * 1024;  // repair frames queued per peer per turn
   size_t queue_low = 256 * 1024;      // ... only while its queue holds less
   size_t max_owed = 65536;            // messages waiting for one peer; more wait a round
-  size_t max_records = 8192;          // a peer's summary records kept; more are ignored
+  size_t max_records = 4096;          // a peer's summary records kept; more are ignored
+  // What one peer can make this node do, per interval: summaries reckoned
+  // (each a scan of the store) and answered; digests answered. More are
+  // read and ignored, so a peer that floods them costs little.
+  int summaries_per_interval = 4;
+  int digests_per_interval = 2;
   size_t history = 0;                 // --history: asked of the first peer
   // A gap unchanged this many intervals running, summaries exchanged
   // meanwhile, is given up: no peer holds it.
@@ -108,6 +113,9 @@ class Repair {
     // A history_end to send once what is owed has gone (its count).
     bool history_end = false;
     uint16_t history_count = 0;
+    // This interval's share (config: *_per_interval), reset with next_digest.
+    int summaries_left = 0;
+    int digests_left = 0;
   };
   PeerState* Find(PeerId peer);
   void SendSummary(PeerState* p, uint8_t flags);

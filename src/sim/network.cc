@@ -204,6 +204,16 @@ void SimNetwork::Reschedule(uint32_t node) {
 
 // ---- events -----------------------------------------------------------------------------
 
+// Connections reset by a cut: each end sees the other go.
+void SimNetwork::Reset(const std::vector<uint32_t>& sides) {
+  for (uint32_t s : sides) {
+    uint32_t o = sides_[s].other;
+    sides_[s].fin_sent = sides_[o].fin_sent = true;
+    CloseSide(s, "Connection reset by peer");
+    CloseSide(o, "Connection reset by peer");
+  }
+}
+
 void SimNetwork::Handle(const Event& e, Bucket* bucket) {
   switch (e.kind) {
     case Ev::kStart:
@@ -221,12 +231,7 @@ void SimNetwork::Handle(const Event& e, Bucket* bucket) {
       std::vector<uint32_t> crossing;
       for (uint32_t s : nodes_[e.a]->open)
         if (sides_[s].other != kNone && sides_[sides_[s].other].node == e.b) crossing.push_back(s);
-      for (uint32_t s : crossing) {
-        uint32_t o = sides_[s].other;
-        sides_[s].fin_sent = sides_[o].fin_sent = true;
-        CloseSide(s, "Connection reset by peer");
-        CloseSide(o, "Connection reset by peer");
-      }
+      Reset(crossing);
       break;
     }
     case Ev::kRestore:
@@ -240,12 +245,7 @@ void SimNetwork::Handle(const Event& e, Bucket* bucket) {
         if (side.state == Side::kClosed || side.other == kNone || s > side.other) continue;
         if ((side.node < split_) != (sides_[side.other].node < split_)) crossing.push_back(s);
       }
-      for (uint32_t s : crossing) {
-        uint32_t o = sides_[s].other;
-        sides_[s].fin_sent = sides_[o].fin_sent = true;
-        CloseSide(s, "Connection reset by peer");
-        CloseSide(o, "Connection reset by peer");
-      }
+      Reset(crossing);
       break;
     }
     case Ev::kHeal:

@@ -135,6 +135,7 @@ class SimNetwork {
   void Reschedule(uint32_t node);
   uint32_t Latency(uint32_t a, uint32_t b) const;
   bool IsCut(uint32_t a, uint32_t b) const;
+  void Reset(const std::vector<uint32_t>& sides);
 
   // The connections, for the virtual nodes (Links).
   PeerId Dial(uint32_t from, const PeerAddress& to);
