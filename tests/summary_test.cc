@@ -362,6 +362,42 @@ TEST_F(RepairTest, APeerFloodingDigestsAndSummariesGetsABoundedShare) {
   EXPECT_EQ(links_.SentTo(2, kTypeSummary).size(), 1u);
 }
 
+// Once the origin table has forgotten an origin, this node may have had
+// that origin's messages: its summaries ask only for what unknown origins
+// sent after the forgetting.
+TEST_F(RepairTest, AfterAnOriginIsForgottenTheSummaryAsksOnlyForLaterMessages) {
+  FloodConfig c;
+  c.node_id = 0xb;
+  c.seen = 64;
+  c.origin_slots = 1;
+  Flood small(&links_, &links_, &log_);
+  ASSERT_TRUE(small.Init(c));
+  Repair r(RepairConfig(), &links_, &small, &log_);
+  r.SetSince(500);
+  r.SetWallOffset(7000);
+  auto offer = [&](uint64_t origin) {
+    std::string f = MessageFrame(origin, 1, "o", "t");
+    Message m;
+    const char* why = nullptr;
+    ASSERT_TRUE(ParseMessage(FrameOf(f), &m, &why));
+    small.OnMessage(1, m, reinterpret_cast<uint8_t*>(&f[0]), f.size(), 1);
+  };
+  offer(0x71);
+  small.OnPeerUp(2, 10);
+  r.OnPeerUp(2, 10);
+  SummaryFrame s;
+  const char* why = nullptr;
+  ASSERT_TRUE(ParseSummary(FrameOf(links_.SentTo(2, kTypeSummary).back()), &s, &why));
+  EXPECT_EQ(s.since_ms, 500u);  // nothing forgotten yet: since it started
+  offer(0x72);  // evicts 0x71
+  ASSERT_EQ(small.origins().evictions(), 1u);
+  Buffer ask;
+  AppendSummary(kSummaryAsk, 0, {}, &ask);
+  ASSERT_TRUE(r.OnSummary(2, FrameOf(Bytes(ask)), 5, &why));  // r answers, at time 5
+  ASSERT_TRUE(ParseSummary(FrameOf(links_.SentTo(2, kTypeSummary).back()), &s, &why));
+  EXPECT_EQ(s.since_ms, 7005u);
+}
+
 TEST_F(RepairTest, RepairIsPacedByBytesPerTurnAndThePeersQueue) {
   RepairConfig pace;
   pace.bytes_per_turn = 3000;

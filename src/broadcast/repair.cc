@@ -36,7 +36,12 @@ Repair::PeerState* Repair::Find(PeerId peer) {
   return nullptr;
 }
 
-void Repair::SendSummary(PeerState* p, uint8_t flags) {
+void Repair::SendSummary(PeerState* p, uint8_t flags, uint64_t now) {
+  uint64_t evictions = broadcast_->origins().evictions();
+  if (evictions != evictions_seen_) {
+    evictions_seen_ = evictions;
+    since_ms_ = now + wall_offset_;
+  }
   scratch_.Clear();
   AppendSummary(flags, since_ms_, OwnRecords(), &scratch_);
   links_->Send(p->id, scratch_.data(), scratch_.size());
@@ -55,7 +60,7 @@ void Repair::OnPeerUp(PeerId peer, uint64_t now) {
   p.summaries_left = config_.summaries_per_interval;
   p.digests_left = config_.digests_per_interval;
   p.horizon = broadcast_->store().next_seq();
-  SendSummary(&p, kSummaryAsk);
+  SendSummary(&p, kSummaryAsk, now);
   if (config_.history != 0 && !history_asked_) {
     // Asked once, of the first peer: the node's first connection.
     history_asked_ = true;
@@ -121,7 +126,7 @@ bool Repair::OnDigest(PeerId peer, const Frame& frame, uint64_t now, const char*
   Digest mine = OwnDigest();
   bool same = theirs.origins == mine.origins && theirs.hash == mine.hash && theirs.gaps == 0 &&
               mine.gaps == 0;
-  if (!same) SendSummary(p, kSummaryAsk);
+  if (!same) SendSummary(p, kSummaryAsk, now);
   return true;
 }
 
@@ -143,7 +148,7 @@ bool Repair::OnSummary(PeerId peer, const Frame& frame, uint64_t now, const char
   Reckon(p);
   p->records.clear();
   p->records.shrink_to_fit();
-  if ((s.flags & kSummaryAsk) != 0) SendSummary(p, 0);
+  if ((s.flags & kSummaryAsk) != 0) SendSummary(p, 0, now);
   return true;
 }
 

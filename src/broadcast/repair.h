@@ -67,6 +67,10 @@ class Repair {
   // This node's wall clock when it joined: of origins it has no record of, it
   // asks for what was sent since.
   void SetSince(uint64_t since_ms) { since_ms_ = since_ms; }
+  // The wall clock as an offset from `now` (broadcast.h): when the origin
+  // table has forgotten an origin, this node may have had its messages, so
+  // from then on it asks only for what unknown origins sent after that.
+  void SetWallOffset(uint64_t offset) { wall_offset_ = offset; }
 
   void OnPeerUp(PeerId peer, uint64_t now);
   void OnPeerDown(PeerId peer, uint64_t now);
@@ -118,7 +122,7 @@ class Repair {
     int digests_left = 0;
   };
   PeerState* Find(PeerId peer);
-  void SendSummary(PeerState* p, uint8_t flags);
+  void SendSummary(PeerState* p, uint8_t flags, uint64_t now);
   // The peer's whole summary is here: what it lacks of the store is owed.
   void Reckon(PeerState* p);
   void Pace(PeerState* p);
@@ -138,6 +142,8 @@ class Repair {
   };
   std::vector<Stale> stale_;
   uint64_t since_ms_ = 0;
+  uint64_t wall_offset_ = 0;
+  uint64_t evictions_seen_ = 0;
   uint64_t last_tick_ = 0;
   bool history_asked_ = false;
   PeerId history_peer_ = kNoPeer;

@@ -61,7 +61,10 @@ class Protocol : public LinkEvents {
     return dropped;
   }
   // The wall clock now, for the send time of this node's messages.
-  void SetWallClock(uint64_t wall_ms, uint64_t now) { broadcast_->SetWallOffset(wall_ms - now); }
+  void SetWallClock(uint64_t wall_ms, uint64_t now) {
+    broadcast_->SetWallOffset(wall_ms - now);
+    repair_->SetWallOffset(wall_ms - now);
+  }
   // The time passed: both policies' timers.
   void Tick(uint64_t now);
   uint64_t NextWake() const;
