@@ -164,6 +164,13 @@ TEST(SummaryTest, TruncatedOversizedAndInconsistentSummariesAreRejected) {
   EXPECT_FALSE(ParseSummary(one(Rec(1, 10, 20, {{14, 16}, {12, 13}})), &s, &why));  // order
   EXPECT_FALSE(ParseSummary(one(Rec(1, 10, 20, {{12, 14}, {14, 16}})), &s, &why));  // adjacent
   EXPECT_TRUE(ParseSummary(one(Rec(1, UINT64_MAX - 1, 3, {{UINT64_MAX, 1}})), &s, &why)) << why;
+  // What the fuzzer found: a gap half the counter space away, which modular
+  // comparisons could not place. Records span at most 2^32 counters.
+  EXPECT_FALSE(ParseSummary(
+      one(Rec(7, 0, 167772180, {{11, 13}, {(uint64_t{1} << 63) + 7, 18086456103519912980ull}})),
+      &s, &why));
+  EXPECT_FALSE(ParseSummary(one(Rec(1, 0, (uint64_t{1} << 32) + 1)), &s, &why));
+  EXPECT_TRUE(ParseSummary(one(Rec(1, 5, 5 + (uint64_t{1} << 32))), &s, &why)) << why;
   std::string bad_gaps = payload;
   bad_gaps[kSummaryFixedBytes + 24] = static_cast<char>(kMaxGapsPerRecord + 1);
   EXPECT_FALSE(ParseSummary(Wrap(kTypeSummary, bad_gaps), &s, &why));

@@ -118,8 +118,11 @@ bool ParseSummary(const Frame& frame, SummaryFrame* out, const char** why) {
     r.top = GetU64(p + at + 16);
     r.gap_count = p[at + 24];
     at += kRecordFixedBytes;
-    if (CounterBefore(r.top, r.floor)) {
-      *why = "summary record whose top is before its floor";
+    // Everything is measured from the floor, so that no comparison modulo
+    // 2^64 is ambiguous: a record spans at most 2^32 counters.
+    uint64_t span = r.top - r.floor;
+    if (span > (uint64_t{1} << 32)) {
+      *why = "summary record whose top is before its floor, or too far above it";
       return false;
     }
     if (r.gap_count > kMaxGapsPerRecord) {
@@ -130,19 +133,19 @@ bool ParseSummary(const Frame& frame, SummaryFrame* out, const char** why) {
       *why = "short summary";
       return false;
     }
-    uint64_t after = r.floor;  // each gap starts at or after the end of the one before
+    uint64_t after = 0;  // offset from floor the next gap may start at
     for (size_t g = 0; g < r.gap_count; ++g) {
       Gap& gap = r.gaps[g];
       gap.start = GetU64(p + at);
       gap.end = GetU64(p + at + 8);
       at += kGapBytes;
-      bool ordered = !CounterBefore(gap.start, after) && CounterBefore(gap.start, gap.end) &&
-                     !CounterBefore(r.top, gap.end) && (g == 0 || gap.start != after);
+      uint64_t s_off = gap.start - r.floor, e_off = gap.end - r.floor;
+      bool ordered = s_off >= after && (g == 0 || s_off > after) && s_off < e_off && e_off <= span;
       if (!ordered) {
         *why = "summary gaps out of order or range";
         return false;
       }
-      after = gap.end;
+      after = e_off;
     }
     out->records.push_back(r);
   }
@@ -154,11 +157,11 @@ bool ParseSummary(const Frame& frame, SummaryFrame* out, const char** why) {
 }
 
 bool RecordLacks(const OriginRecord& r, uint64_t counter) {
-  if (CounterBefore(counter, r.floor)) return false;
-  if (!CounterBefore(counter, r.top)) return true;
+  uint64_t off = counter - r.floor;
+  if (off >= (uint64_t{1} << 63)) return false;  // before the floor: settled
+  if (off >= r.top - r.floor) return true;
   for (size_t g = 0; g < r.gap_count; ++g)
-    if (!CounterBefore(counter, r.gaps[g].start) && CounterBefore(counter, r.gaps[g].end))
-      return true;
+    if (off >= r.gaps[g].start - r.floor && off < r.gaps[g].end - r.floor) return true;
   return false;
 }
 
