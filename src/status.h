@@ -45,7 +45,7 @@ struct StatsView {
   uint64_t attempts = 0, failures = 0, reconnects = 0, refused = 0, late = 0, auth_failed = 0;
   size_t origins = 0, origins_capacity = 0;
   size_t store_bytes = 0, store_capacity = 0, stored = 0;
-  uint64_t resent = 0, sync_bytes = 0, shed = 0, unrecovered = 0;
+  uint64_t resent = 0, repaired = 0, sync_bytes = 0, shed = 0, unrecovered = 0;
 };
 
 }  // namespace floodchat

@@ -185,8 +185,8 @@ TEST(StatsTextTest, ThreeAlignedCellsARowEveryCounterOnce) {
             "       known=0                        attempts=0        failures=0\n"
             "       reconnects=0                   refused=0         late=0\n"
             "       auth_failed=2                  origins=0/0       store=0/0\n"
-            "       stored=0                       resent=0          sync_bytes=0\n"
-            "       shed=0                         unrecovered=0\n");
+            "       stored=0                       resent=0          repaired=0\n"
+            "       sync_bytes=0                   shed=0            unrecovered=0\n");
 }
 
 }  // namespace

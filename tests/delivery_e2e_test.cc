@@ -220,12 +220,19 @@ void PartitionHeals(const std::vector<std::string>& extra, const char* label) {
   // Each side lacked the other's 10 cut messages: the link's two ends sent
   // at least those, and repair reached the others through them.
   EXPECT_GE(Stat(l[0].get(), "resent") + Stat(r[0].get(), "resent"), 20);
-  char figures[320];
+  // Received: the link's ends took exactly the other side's 10 from repair
+  // frames; the others had them forwarded live, so repaired nothing.
+  EXPECT_EQ(Stat(l[0].get(), "repaired"), 10);
+  EXPECT_EQ(Stat(r[0].get(), "repaired"), 10);
+  long long repaired = 0;
+  for (Proc* p : all) repaired += Stat(p, "repaired");
+  EXPECT_EQ(repaired, 20);
+  char figures[360];
   snprintf(figures, sizeof figures,
            "partition%s: 2 groups of 5, cut 20 s, 10 messages each side: every node had all %zu "
            "once %lld ms after the link was back (the dialler's backoff included); %lld "
-           "messages resent in all",
-           label, sent.size(), repaired_ms, resent);
+           "messages resent in all, %lld repaired (received)",
+           label, sent.size(), repaired_ms, resent, repaired);
   Report(figures);
 }
 
@@ -264,11 +271,16 @@ TEST(Delivery, AStoppedNodeGetsWhatWasSaidWhileItSlept) {
   EXPECT_EQ(s->lines()[0], "before");
   std::map<std::string, int> n = Tally(*s);
   for (int k = 0; k < 20; ++k) EXPECT_EQ(n["asleep-" + std::to_string(k)], 1) << k;
-  char figures[160];
+  // Some may have waited in s's socket buffer and been read when it woke;
+  // the rest came from a's store.
+  long long repaired = Stat(s.get(), "repaired");
+  EXPECT_GT(repaired, 0);
+  EXPECT_LE(repaired, 20);
+  char figures[200];
   snprintf(figures, sizeof figures,
            "stopped node: 10 s asleep, its 20 missed messages all printed once %lld ms after "
-           "SIGCONT",
-           ms);
+           "SIGCONT, %lld of them repaired",
+           ms, repaired);
   Report(figures);
 }
 
@@ -343,15 +355,20 @@ TEST(Delivery, ASlowLinkShedsThenRepairsAndTheFarEndGetsEverythingOnce) {
   }
   long long shed = Stat(b.get(), "shed");
   long long resent = Stat(b.get(), "resent");
+  long long repaired = Stat(c.get(), "repaired");
   EXPECT_GT(Count(b->err(), "(c): dropped: "), 0u) << b->err();
   EXPECT_GT(shed, 0);
   EXPECT_GT(resent, 0);
-  char figures[300];
+  // What c took from repair frames is what b shed of it, and b may have
+  // resent more than that (copies that c dropped).
+  EXPECT_GT(repaired, 0);
+  EXPECT_LE(repaired, resent);
+  char figures[340];
   snprintf(figures, sizeof figures,
            "slow link: 16,000 x 1 KB through a 2 MB/s link stalled 3 s, b --queue-max 1 MiB: "
-           "b shed %lld bytes in %zu drops and resent %lld messages; c printed %zu, each once, "
-           "%lld ms after the first was sent",
-           shed, Count(b->err(), "(c): dropped: "), resent, c->lines().size(), ms);
+           "b shed %lld bytes in %zu drops and resent %lld messages; c repaired %lld and printed "
+           "%zu, each once, %lld ms after the first was sent",
+           shed, Count(b->err(), "(c): dropped: "), resent, repaired, c->lines().size(), ms);
   Report(figures);
 }
 
@@ -391,6 +408,7 @@ TEST(Delivery, WhatAStoreTooSmallLostIsReportedExactly) {
   EXPECT_GT(unrecovered, 0);
   EXPECT_GT(printed, 1u);  // the ones m still had were repaired
   EXPECT_EQ(static_cast<long long>(printed) + unrecovered, 1 + kCut);
+  EXPECT_EQ(Stat(z.get(), "repaired"), static_cast<long long>(printed) - 1);  // all but "before"
   EXPECT_NE(z->err().find(std::to_string(unrecovered) + " " + said), std::string::npos) << z->err();
   std::map<std::string, int> n = Tally(*z);
   for (const auto& kv : n) EXPECT_EQ(kv.second, 1) << kv.first;

@@ -145,6 +145,7 @@ TEST(ExpositionTest, EachMetricHasHelpTypeAndTheValueOfItsStatsField) {
   v.store_capacity = 21;
   v.stored = 22;
   v.resent = 23;
+  v.repaired = 29;
   v.sync_bytes = 24;
   v.shed = 25;
   v.unrecovered = 26;
@@ -164,7 +165,7 @@ TEST(ExpositionTest, EachMetricHasHelpTypeAndTheValueOfItsStatsField) {
     }
   }
   EXPECT_EQ(value.size(), kMetricCount);
-  EXPECT_EQ(value.size(), 25u);  // one for each /stats figure (seen's two, store's two)
+  EXPECT_EQ(value.size(), 26u);  // one for each /stats figure (seen's two, store's two)
   for (const auto& [name, val] : value) {
     EXPECT_EQ(help.count(name), 1u) << name;
     ASSERT_EQ(type.count(name), 1u) << name;
@@ -195,6 +196,7 @@ TEST(ExpositionTest, EachMetricHasHelpTypeAndTheValueOfItsStatsField) {
   EXPECT_EQ(value["floodchat_store_bytes_capacity"], "21");
   EXPECT_EQ(value["floodchat_stored_messages"], "22");
   EXPECT_EQ(value["floodchat_resent_total"], "23");
+  EXPECT_EQ(value["floodchat_repaired_total"], "29");
   EXPECT_EQ(value["floodchat_sync_bytes_total"], "24");
   EXPECT_EQ(value["floodchat_shed_bytes_total"], "25");
   EXPECT_EQ(value["floodchat_unrecovered_total"], "26");

@@ -86,6 +86,43 @@ TEST_F(ProtocolTest, NeighboursOwnMessageUpdatesItsNick) {
   EXPECT_EQ(links_.nicks[1], "eve2");
 }
 
+// A message from a peer's store comes in a repair frame: taken once,
+// counted as repaired, forwarded as a plain message frame with its hop count
+// raised; its nick is not taken as the neighbour's (it may be old). Inside
+// the limit, a message too long is refused as it would be alone.
+TEST_F(ProtocolTest, RepairFramesAreTakenAsTheMessageInsideAndCounted) {
+  Inbound(1, 11);
+  Inbound(2, 12);
+  const char* why = nullptr;
+  std::string m = MessageFrame(11, 1, "oldnick", "fixed");
+  Buffer r;
+  AppendRepair(reinterpret_cast<const uint8_t*>(m.data()), m.size(), &r);
+  EXPECT_TRUE(Frame(1, 11, Bytes(r), &why)) << why;
+  ASSERT_EQ(links_.delivered.size(), 1u);
+  EXPECT_EQ(links_.delivered[0].text, "fixed");
+  EXPECT_EQ(p_.repair().counters().repaired, 1u);
+  EXPECT_EQ(links_.nicks.count(1), 0u);
+  ASSERT_EQ(links_.SentTo(2, kTypeMessage).size(), 1u);
+  EXPECT_TRUE(links_.SentTo(2, kTypeRepair).empty());
+  EXPECT_EQ(static_cast<uint8_t>(links_.SentTo(2, kTypeMessage)[0][kFrameHeaderBytes + kHopsOffset]),
+            2);
+  // The same again, as repair or live: a copy, not counted.
+  EXPECT_TRUE(Frame(2, 12, Bytes(r), &why));
+  EXPECT_TRUE(Frame(2, 12, m, &why));
+  EXPECT_EQ(links_.delivered.size(), 1u);
+  EXPECT_EQ(p_.repair().counters().repaired, 1u);
+  std::string too_long = MessageFrame(11, 2, "eve", "eleven bytes");
+  Buffer r2;
+  AppendRepair(reinterpret_cast<const uint8_t*>(too_long.data()), too_long.size(), &r2);
+  EXPECT_FALSE(Frame(1, 11, Bytes(r2), &why));
+  EXPECT_STREQ(why, "message longer than --max-size");
+  // A repair frame around a message cut short closes the connection.
+  Buffer cut;
+  AppendRepair(reinterpret_cast<const uint8_t*>(m.data()), m.size() - 1, &cut);
+  EXPECT_FALSE(Frame(1, 11, Bytes(cut), &why));
+  EXPECT_STREQ(why, "repair frame that does not hold exactly one frame");
+}
+
 TEST_F(ProtocolTest, AddressesGoToMembership) {
   Inbound(1, 11);
   Buffer b;

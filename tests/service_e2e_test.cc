@@ -139,7 +139,7 @@ TEST(Service, MetricsServeTheStatsCountersAndNothingElse) {
     if (before == m) break;
     m.clear();
   }
-  ASSERT_EQ(m.size(), 25u) << a->err();
+  ASSERT_EQ(m.size(), 26u) << a->err();
   const std::map<std::string, std::string> stat_of = {
       {"floodchat_messages_sent_total", "sent"},
       {"floodchat_messages_received_total", "received"},
@@ -161,6 +161,7 @@ TEST(Service, MetricsServeTheStatsCountersAndNothingElse) {
       {"floodchat_store_bytes", "store"},
       {"floodchat_stored_messages", "stored"},
       {"floodchat_resent_total", "resent"},
+      {"floodchat_repaired_total", "repaired"},
       {"floodchat_sync_bytes_total", "sync_bytes"},
       {"floodchat_shed_bytes_total", "shed"},
       {"floodchat_unrecovered_total", "unrecovered"},
@@ -184,8 +185,8 @@ TEST(Service, MetricsServeTheStatsCountersAndNothingElse) {
   std::string answer = Ask(mport, "GET /metrics HTTP/1.0\r\n\r\n");
   EXPECT_EQ(answer.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << answer;
   EXPECT_NE(answer.find("Content-Type: text/plain; version=0.0.4"), std::string::npos);
-  EXPECT_EQ(Count(answer, "# HELP floodchat_"), 25u);
-  EXPECT_EQ(Count(answer, "# TYPE floodchat_"), 25u);
+  EXPECT_EQ(Count(answer, "# HELP floodchat_"), 26u);
+  EXPECT_EQ(Count(answer, "# TYPE floodchat_"), 26u);
   // Everything else gets a short error.
   EXPECT_EQ(Ask(mport, "GET / HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 404 ", 0), 0u);
   EXPECT_EQ(Ask(mport, "POST /metrics HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 405 ", 0), 0u);
@@ -376,7 +377,7 @@ TEST(Service, MetricsOutOfDescriptorsPauseInsteadOfSpinning) {
   storm.clear();
   PumpFor(1500);
   std::map<std::string, long long> m = Scrape(mport);
-  EXPECT_EQ(m.size(), 25u) << a->err();
+  EXPECT_EQ(m.size(), 26u) << a->err();
   EXPECT_EQ(a->Wait(0), -1);
 }
 

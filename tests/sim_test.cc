@@ -247,7 +247,8 @@ TEST(SimScenarioTest, CommandLineIsCheckedAndJsonHasTheFieldsInOrder) {
   EXPECT_EQ(ResultJson(r),
             "{\"nodes\":3,\"messages\":0,\"deliveries\":0,\"missed\":0,\"duplicates_printed\":0,"
             "\"payload_sends\":0,\"rmr\":0.5000,\"ldh\":0,\"control_bytes\":0,\"sim_seconds\":0.000,"
-            "\"wall_seconds\":0.000,\"peak_rss_kib\":0,\"repair_ms\":0}");
+            "\"wall_seconds\":0.000,\"peak_rss_kib\":0,\"repair_ms\":0,\"unrecovered\":0,"
+            "\"unrecovered_mismatched\":0}");
 }
 
 // Two halves of a random 4-regular graph cut apart for 20 s while 60
@@ -262,14 +263,30 @@ TEST(SimTest, APartitionHealsThroughRepairAndOnlyWithAStore) {
   s.partition_ms = 20000;
   s.seed = 5;
   Result r = RunScenario(s);
+  EXPECT_EQ(r.messages, 60u + 2 * 10);  // each sender's two bookends
   EXPECT_EQ(r.missed, 0u);
   EXPECT_EQ(r.duplicates_printed, 0u);
-  EXPECT_EQ(r.deliveries, 60u * 199);
+  EXPECT_EQ(r.deliveries, 80u * 199);
   EXPECT_GT(r.repair_ms, 0u);
+  EXPECT_EQ(r.unrecovered, 0u);
+  EXPECT_EQ(r.unrecovered_mismatched, 0u);
+  // No store: nothing is repaired, and every node counts exactly what it
+  // missed as unrecovered.
   s.store_bytes = 0;
   Result lost = RunScenario(s);
   EXPECT_GT(lost.missed, 0u);
   EXPECT_EQ(lost.duplicates_printed, 0u);
+  EXPECT_EQ(lost.unrecovered, lost.missed);
+  EXPECT_EQ(lost.unrecovered_mismatched, 0u);
+  // A store too small for the cut (about 12 of the 60 messages): some are
+  // repaired, the rest are counted, exactly, node by node.
+  s.store_bytes = 12 * 250;
+  Result some = RunScenario(s);
+  EXPECT_GT(some.missed, 0u);
+  EXPECT_LT(some.missed, lost.missed);
+  EXPECT_EQ(some.duplicates_printed, 0u);
+  EXPECT_EQ(some.unrecovered, some.missed);
+  EXPECT_EQ(some.unrecovered_mismatched, 0u);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ namespace {
 using floodchat_test::FakeLinks;
 using floodchat_test::FrameOf;
 using floodchat_test::MessageFrame;
+using floodchat_test::SentFrame;
 
 // A frame of `type` around `payload`, kept alive for the test's duration.
 Frame Wrap(uint8_t type, const std::string& payload) {
@@ -189,6 +190,106 @@ TEST(SummaryTest, TruncatedOversizedAndInconsistentSummariesAreRejected) {
   }
 }
 
+// A repair frame is a whole message or presence frame inside another:
+// golden bytes, a stream of them split at every byte, every truncation,
+// other frames inside, and garbage.
+TEST(SummaryTest, RepairFramesHoldExactlyOneMessageFrame) {
+  std::string message = MessageFrame(0x77, 5, "bob", "hi");
+  Buffer b;
+  AppendRepair(reinterpret_cast<const uint8_t*>(message.data()), message.size(), &b);
+  std::string wire = Bytes(b);
+  std::string head("\0\0\0\0\x0c", 5);
+  PutU32(reinterpret_cast<uint8_t*>(&head[0]), static_cast<uint32_t>(1 + message.size()));
+  EXPECT_EQ(wire, head + message);
+  Frame f, inner;
+  const char* why = nullptr;
+  ASSERT_TRUE(ParseRepair(FrameOf(wire), &inner, &why)) << why;
+  EXPECT_EQ(inner.type, kTypeMessage);
+  EXPECT_EQ(inner.wire_size, message.size());
+  EXPECT_EQ(inner.payload, FrameOf(wire).payload + kFrameHeaderBytes);
+  Message m;
+  ASSERT_TRUE(ParseMessage(inner, &m, &why)) << why;
+  EXPECT_EQ(m.text, "hi");
+  // Three in a stream, split at every byte: each decodes, whole.
+  std::string stream = wire + wire + wire;
+  for (size_t cut = 0; cut <= stream.size(); ++cut) {
+    std::string buffer = stream.substr(0, cut);
+    size_t got = 0, at = 0;
+    auto drain = [&] {
+      for (;;) {
+        Frame g, h;
+        DecodeStatus st = DecodeFrame(reinterpret_cast<const uint8_t*>(buffer.data()) + at,
+                                      buffer.size() - at, MaxFrameLength(10), &g, &why);
+        if (st != DecodeStatus::kFrame) {
+          ASSERT_EQ(st, DecodeStatus::kNeedMore);
+          return;
+        }
+        ASSERT_TRUE(ParseRepair(g, &h, &why)) << why;
+        ++got;
+        at += g.wire_size;
+      }
+    };
+    drain();
+    buffer += stream.substr(cut);
+    drain();
+    EXPECT_EQ(got, 3u) << cut;
+    EXPECT_EQ(at, stream.size());
+  }
+  // Truncated inside, or bytes after the frame inside.
+  std::string payload = wire.substr(kFrameHeaderBytes);
+  for (size_t n = 0; n < payload.size(); ++n) {
+    why = nullptr;
+    EXPECT_FALSE(ParseRepair(Wrap(kTypeRepair, payload.substr(0, n)), &inner, &why)) << n;
+    EXPECT_NE(why, nullptr);
+  }
+  EXPECT_FALSE(ParseRepair(Wrap(kTypeRepair, payload + "x"), &inner, &why));
+  EXPECT_STREQ(why, "repair frame that does not hold exactly one frame");
+  // Only messages and presence events are repaired.
+  Buffer digest;
+  AppendDigest(Digest{}, &digest);
+  EXPECT_FALSE(ParseRepair(Wrap(kTypeRepair, Bytes(digest)), &inner, &why));
+  EXPECT_STREQ(why, "repair frame around a frame that is not a message");
+  Buffer twice;
+  AppendRepair(b.data(), b.size(), &twice);
+  EXPECT_FALSE(ParseRepair(FrameOf(Bytes(twice)), &inner, &why));
+  std::string presence = message;
+  presence[kLengthBytes] = static_cast<char>(kTypePresence);
+  EXPECT_TRUE(ParseRepair(Wrap(kTypeRepair, presence), &inner, &why)) << why;
+  // A zero length inside is an error, not a loop.
+  EXPECT_FALSE(ParseRepair(Wrap(kTypeRepair, std::string(5, '\0')), &inner, &why));
+  Rng rng(12);
+  for (int i = 0; i < 2000; ++i) {
+    std::string junk(rng.Below(80), '\0');
+    for (char& c : junk) c = static_cast<char>(rng.Next());
+    if (junk.size() >= 5 && i % 2 == 0) {
+      PutU32(reinterpret_cast<uint8_t*>(&junk[0]), static_cast<uint32_t>(junk.size() - 4));
+      junk[kLengthBytes] = static_cast<char>(kTypeMessage);
+    }
+    why = nullptr;
+    if (ParseRepair(Wrap(kTypeRepair, junk), &inner, &why)) {
+      EXPECT_EQ(inner.wire_size, junk.size());
+    } else {
+      EXPECT_NE(why, nullptr);
+    }
+  }
+}
+
+// History and history end frames: exactly a two-byte count.
+TEST(SummaryTest, HistoryFramesAreATwoByteCount) {
+  Buffer b;
+  AppendCount(kTypeHistory, 513, &b);
+  EXPECT_EQ(Bytes(b), std::string("\0\0\0\x03\x0a\x02\x01", 7));
+  uint16_t count = 0;
+  const char* why = nullptr;
+  ASSERT_TRUE(ParseCount(FrameOf(Bytes(b)), &count, &why));
+  EXPECT_EQ(count, 513);
+  for (size_t n : {0, 1, 3, 100}) {
+    why = nullptr;
+    EXPECT_FALSE(ParseCount(Wrap(kTypeHistoryEnd, std::string(n, '\1')), &count, &why)) << n;
+    EXPECT_STREQ(why, "history frame of the wrong length");
+  }
+}
+
 TEST(SummaryTest, RecordLacksWhatIsAtOrPastTopAndInItsGaps) {
   OriginRecord r = Rec(1, 10, 20, {{12, 14}});
   EXPECT_FALSE(RecordLacks(r, 9));
@@ -236,13 +337,20 @@ class RepairTest : public ::testing::Test {
       at += f.wire_size;
     }
   }
-  // Texts of the message frames sent to `peer`.
+  // Texts of the messages sent to `peer`, live (message frames) or from the
+  // store (repair frames around them), in the order sent.
   std::vector<std::string> TextsTo(PeerId peer) {
     std::vector<std::string> out;
-    for (const std::string& f : links_.SentTo(peer, kTypeMessage)) {
-      Message m;
+    for (const SentFrame& s : links_.sent) {
+      if (s.to != peer) continue;
+      Frame f = FrameOf(s.bytes), inner;
       const char* why = nullptr;
-      if (ParseMessage(FrameOf(f), &m, &why)) out.emplace_back(m.text);
+      if (s.type == kTypeRepair) {
+        EXPECT_TRUE(ParseRepair(f, &inner, &why)) << why;
+        f = inner;
+      }
+      Message m;
+      if (ParseMessage(f, &m, &why)) out.emplace_back(m.text);
     }
     return out;
   }
@@ -420,15 +528,16 @@ TEST_F(RepairTest, RepairIsPacedByBytesPerTurnAndThePeersQueue) {
   ASSERT_TRUE(slow.OnSummary(2, FrameOf(Bytes(b)), 4, &why));
   EXPECT_EQ(slow.Owed(), 20u);
   slow.Tick(5);
-  size_t first = links_.SentTo(2, kTypeMessage).size();
-  EXPECT_EQ(first, 3u);  // 3 of about 1,030 bytes fill the turn's 3,000
+  size_t first = links_.SentTo(2, kTypeRepair).size();
+  EXPECT_EQ(first, 3u);  // 3 of about 1,035 bytes fill the turn's 3,000
+  EXPECT_TRUE(links_.SentTo(2, kTypeMessage).empty());  // all in repair frames
   links_.queued = 10000;  // the peer's queue is full: nothing more
   slow.Tick(6);
-  EXPECT_EQ(links_.SentTo(2, kTypeMessage).size(), first);
+  EXPECT_EQ(links_.SentTo(2, kTypeRepair).size(), first);
   EXPECT_LE(slow.NextWake(), 6u + 20);
   links_.queued = 0;
   for (int turn = 0; turn < 10; ++turn) slow.Tick(7 + turn);
-  EXPECT_EQ(links_.SentTo(2, kTypeMessage).size(), 20u);
+  EXPECT_EQ(links_.SentTo(2, kTypeRepair).size(), 20u);
   EXPECT_EQ(slow.Owed(), 0u);
   // A peer that goes owes nothing more.
   slow.OnPeerDown(2, 20);

@@ -194,9 +194,11 @@ void Repair::Pace(PeerState* p) {
     const auto& id = p->owed[p->sent++];
     const MessageStore::Entry* e = store.Find(id.first, id.second);
     if (e == nullptr) continue;  // evicted meanwhile
-    links_->Send(p->id, e->frame.get(), e->size);
+    scratch_.Clear();
+    AppendRepair(e->frame.get(), e->size, &scratch_);
+    links_->Send(p->id, scratch_.data(), scratch_.size());
     ++counters_.repairs_sent;
-    budget = e->size >= budget ? 0 : budget - e->size;
+    budget = scratch_.size() >= budget ? 0 : budget - scratch_.size();
   }
   if (p->sent == p->owed.size()) {
     p->owed.clear();

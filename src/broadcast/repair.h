@@ -56,6 +56,10 @@ struct RepairCounters {
   uint64_t summaries_sent = 0;  // summary frames
   uint64_t sync_bytes = 0;      // digest and summary bytes sent
   uint64_t repairs_sent = 0;    // messages sent to peers that lacked them
+  // New messages that came in repair frames: filling a gap (repaired), or
+  // asked for with --history (history).
+  uint64_t repaired = 0;
+  uint64_t history = 0;
   uint64_t unrecovered = 0;     // gaps given up (and window slides' skips: see Unrecovered)
 };
 
@@ -80,6 +84,14 @@ class Repair {
   // it has sent them (`*done` then).
   bool OnHistory(PeerId peer, const Frame& frame, uint64_t now, const char** why);
   bool OnHistoryEnd(PeerId peer, const Frame& frame, bool* done, const char** why);
+  // A new message came from `peer` in a repair frame.
+  void OnRepaired(PeerId peer) {
+    if (peer == history_peer_) {
+      ++counters_.history;
+    } else {
+      ++counters_.repaired;
+    }
+  }
   // The peer this node asked for history, kNoPeer if none is asked now.
   PeerId history_peer() const { return history_peer_; }
   // Digests when due; owed messages as the pacing allows.

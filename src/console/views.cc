@@ -41,6 +41,7 @@ std::string StatsText(const StatsView& v) {
       "store=" + u(v.store_bytes) + "/" + u(v.store_capacity),
       "stored=" + u(v.stored),
       "resent=" + u(v.resent),
+      "repaired=" + u(v.repaired),
       "sync_bytes=" + u(v.sync_bytes),
       "shed=" + u(v.shed),
       "unrecovered=" + u(v.unrecovered),

@@ -154,6 +154,7 @@ StatsView Node::GatherStats() const {
   v.store_capacity = store.capacity();
   v.stored = store.size();
   v.resent = protocol_.repair().counters().repairs_sent;
+  v.repaired = protocol_.repair().counters().repaired;
   v.sync_bytes = protocol_.repair().counters().sync_bytes;
   v.shed = t.shed_bytes;
   v.unrecovered = protocol_.repair().Unrecovered();

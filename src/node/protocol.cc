@@ -14,6 +14,7 @@ const Protocol::Route Protocol::kRoutes[] = {
     {kTypeSummary, &Protocol::OnSummaryFrame},
     {kTypeHistory, &Protocol::OnHistoryFrame},
     {kTypeHistoryEnd, &Protocol::OnHistoryEndFrame},
+    {kTypeRepair, &Protocol::OnRepairFrame},
 };
 
 bool Protocol::Init(const ProtocolConfig& config) {
@@ -110,6 +111,20 @@ bool Protocol::OnFrame(const Incoming& in, uint64_t now, const char** why) {
 }
 
 bool Protocol::OnMessageFrame(const Incoming& in, uint64_t now, const char** why) {
+  return TakeMessage(in, true, now, why);
+}
+
+bool Protocol::OnRepairFrame(const Incoming& in, uint64_t now, const char** why) {
+  Incoming inner = in;
+  if (!ParseRepair(in.frame, &inner.frame, why)) return false;
+  inner.bytes = in.bytes + kFrameHeaderBytes;
+  uint64_t before = broadcast_->counters().received;
+  if (!TakeMessage(inner, false, now, why)) return false;
+  if (broadcast_->counters().received != before) repair_->OnRepaired(in.peer);
+  return true;
+}
+
+bool Protocol::TakeMessage(const Incoming& in, bool live, uint64_t now, const char** why) {
   Message m;
   if (!ParseMessage(in.frame, &m, why)) return false;
   // A presence event is a kind byte and at most a nick, whatever --max-size.
@@ -123,7 +138,8 @@ bool Protocol::OnMessageFrame(const Incoming& in, uint64_t now, const char** why
   // this one.
   Prefetch(in.rest, in.rest_size);
   // A neighbour's own message carries its nick as it is now (/nick).
-  if (m.hops == 1 && GetU64(m.id.bytes) == in.node_id) links_->NeighbourNick(in.peer, m.nick);
+  if (live && m.hops == 1 && GetU64(m.id.bytes) == in.node_id)
+    links_->NeighbourNick(in.peer, m.nick);
   broadcast_->OnMessage(in.peer, m, in.bytes, in.frame.wire_size, now);
   return true;
 }

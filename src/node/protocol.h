@@ -90,6 +90,11 @@ class Protocol : public LinkEvents {
 
  private:
   bool OnMessageFrame(const Incoming& in, uint64_t now, const char** why);
+  // A message or presence frame inside a repair frame (wire/summary.h).
+  bool OnRepairFrame(const Incoming& in, uint64_t now, const char** why);
+  // Either: `live` when it came as itself (a neighbour's own message then
+  // tells its nick as it is now; a stored one may be older).
+  bool TakeMessage(const Incoming& in, bool live, uint64_t now, const char** why);
   bool OnAddressesFrame(const Incoming& in, uint64_t now, const char** why);
   bool OnLateOpening(const Incoming& in, uint64_t now, const char** why);
   bool OnDigestFrame(const Incoming& in, uint64_t now, const char** why);

@@ -92,6 +92,21 @@ uint64_t SimNetwork::Missed() const {
   return missed;
 }
 
+uint64_t SimNetwork::MissedBy(uint32_t v) const {
+  uint64_t missed = 0;
+  for (const MessageRecord& m : messages_) {
+    if (m.sent_at == 0 || v == m.sender || !nodes_[v]->alive || nodes_[v]->alive_since > m.sent_at)
+      continue;
+    if ((m.delivered[v / 64] >> (v % 64) & 1) == 0) ++missed;
+  }
+  return missed;
+}
+
+uint64_t SimNetwork::Unrecovered(uint32_t v) const {
+  if (!nodes_[v]->alive || !nodes_[v]->protocol) return 0;
+  return nodes_[v]->protocol->repair().Unrecovered();
+}
+
 uint32_t SimNetwork::Latency(uint32_t a, uint32_t b) const {
   uint64_t lo = a < b ? a : b, hi = a < b ? b : a;
   uint64_t h = Mix(Mix(lo * 0x100000001b3ULL + hi) ^ config_.seed);

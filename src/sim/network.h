@@ -106,6 +106,11 @@ class SimNetwork {
   // Messages a node that was up from the message's sending to the end of
   // the run did not print, all told.
   uint64_t Missed() const;
+  // The same, for one node.
+  uint64_t MissedBy(uint32_t node) const;
+  // What a live node counts as unrecovered (/stats unrecovered): messages it
+  // knows were sent and will not print. 0 for a node that is down.
+  uint64_t Unrecovered(uint32_t node) const;
 
   // The virtual address of a node, and back.
   static PeerAddress AddressOf(uint32_t node);

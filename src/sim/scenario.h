@@ -16,7 +16,9 @@
 // is killed. The run ends 10 s after the last message. Tables are sized to
 // the run. --partition S: the nodes below N/2 and the others are cut apart
 // for S seconds from when messages would begin; the messages are sent during
-// the cut, and the run ends 130 s after the heal (the diallers' backoff
+// the cut, each sender also says one 1 s before it and one 65 s after the heal
+// (so every node knows every origin's sequence: what it misses is a gap it
+// knows of), and the run ends 130 s after the heal (the diallers' backoff
 // reaches 60 s), so what is figured is the repair. --store: every node's
 // message store (default 1 MiB; 0: none). Tables are sized to
 // the run: --seen defaults to 512 (4096 with --burst), the address book to
@@ -58,6 +60,9 @@ struct Result {
   uint64_t peak_rss_kib = 0;
   // --partition: from the heal to the last first delivery of any message.
   uint64_t repair_ms = 0;
+  // What live nodes count as unrecovered, all told, and the nodes whose
+  // count is not exactly what they missed.
+  uint64_t unrecovered = 0, unrecovered_mismatched = 0;
   // Not in the JSON line: the mesh when the messages began.
   uint32_t degree_min = 0, degree_max = 0;
   double degree_mean = 0;

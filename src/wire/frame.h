@@ -93,7 +93,9 @@ constexpr size_t kMaxSummaryPayload = 4096;
 // Anything longer is refused as soon as its 4-byte header arrives, before any
 // of it is buffered.
 constexpr size_t MaxFrameLength(size_t max_text_bytes) {
-  size_t message = kTypeBytes + kMessageFixedBytes + kMaxNickBytes + max_text_bytes;
+  // A message, or a repair frame around one (wire/summary.h).
+  size_t message =
+      kFrameHeaderBytes + kTypeBytes + kMessageFixedBytes + kMaxNickBytes + max_text_bytes;
   size_t hello =
       kTypeBytes + kHelloFixedBytes + kMaxNickBytes + kMaxHelloExtensionBytes;
   size_t summary = kTypeBytes + kMaxSummaryPayload;

@@ -1,5 +1,7 @@
 #include "wire/summary.h"
 
+#include <cstring>
+
 #include "base/endian.h"
 
 namespace floodchat {
@@ -18,6 +20,29 @@ bool ParseCount(const Frame& frame, uint16_t* count, const char** why) {
     return false;
   }
   *count = GetU16(frame.payload);
+  return true;
+}
+
+void AppendRepair(const uint8_t* frame, size_t size, Buffer* out) {
+  uint8_t* p = out->Reserve(kFrameHeaderBytes + size);
+  PutU32(p, static_cast<uint32_t>(kTypeBytes + size));
+  p[kLengthBytes] = kTypeRepair;
+  memcpy(p + kFrameHeaderBytes, frame, size);
+  out->Commit(kFrameHeaderBytes + size);
+}
+
+bool ParseRepair(const Frame& frame, Frame* inner, const char** why) {
+  // The outer frame passed the length limit, so the inner one is within it.
+  if (DecodeFrame(frame.payload, frame.payload_size, frame.payload_size, inner, why) !=
+          DecodeStatus::kFrame ||
+      inner->wire_size != frame.payload_size) {
+    *why = "repair frame that does not hold exactly one frame";
+    return false;
+  }
+  if (inner->type != kTypeMessage && inner->type != kTypePresence) {
+    *why = "repair frame around a frame that is not a message";
+    return false;
+  }
   return true;
 }
 

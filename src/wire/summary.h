@@ -20,6 +20,13 @@
 //
 // The digest stands for the whole table: when two nodes' digests are equal
 // they have the same tops and no gaps, and summaries are not exchanged.
+//
+//   repair  := frame
+//
+// What a peer lacked, from the sender's store: a whole message or presence
+// frame (length, type, payload), taken as that frame would be and counted
+// as repaired (or as history, when asked for with a history frame); it is
+// forwarded as the frame inside.
 #ifndef FLOODCHAT_WIRE_SUMMARY_H_
 #define FLOODCHAT_WIRE_SUMMARY_H_
 
@@ -39,6 +46,7 @@ constexpr uint8_t kTypeSummary = 0x09;
 constexpr uint8_t kTypeHistory = 0x0a;
 constexpr uint8_t kTypeHistoryEnd = 0x0b;
 constexpr size_t kMaxHistory = 10000;
+constexpr uint8_t kTypeRepair = 0x0c;
 
 constexpr uint8_t kSummaryLast = 0x01;
 constexpr uint8_t kSummaryAsk = 0x02;
@@ -77,6 +85,12 @@ struct SummaryFrame {
 // bytes).
 void AppendCount(uint8_t type, uint16_t count, Buffer* out);
 bool ParseCount(const Frame& frame, uint16_t* count, const char** why);
+
+// A repair frame around `frame` (a message or presence frame, whole).
+void AppendRepair(const uint8_t* frame, size_t size, Buffer* out);
+// The frame inside: it must fill the payload exactly and be a message or
+// presence frame; `inner` points into `frame`'s payload.
+bool ParseRepair(const Frame& frame, Frame* inner, const char** why);
 
 void AppendDigest(const Digest& d, Buffer* out);
 bool ParseDigest(const Frame& frame, Digest* d, const char** why);

@@ -1,7 +1,8 @@
 // libFuzzer target: the frame decoder and the payload parsers, fed a byte
 // stream in chunks the way a peer's input buffer fills. Checks that the
 // decoder never reads past its input, never holds more than one unfinished
-// frame, and that every payload it accepts encodes back to the same bytes.
+// frame, and that every payload it accepts encodes back to the same bytes
+// (a repair frame's inner frame is checked the same way).
 #include <cstdlib>
 #include <cstring>
 
@@ -72,6 +73,28 @@ void CheckFrame(const Frame& f, const uint8_t* wire) {
     Buffer again;
     AppendDigest(d, &again);
     Require(f.type != kTypeDigest || SameBytes(again, wire, f.wire_size));
+  } else {
+    Require(why != nullptr);
+  }
+  Frame inner;
+  why = nullptr;
+  if (ParseRepair(f, &inner, &why)) {
+    // The frame inside is whole, inside the payload, and no longer than it.
+    Require(inner.wire_size == f.payload_size);
+    Require(inner.payload == f.payload + kFrameHeaderBytes);
+    Buffer again;
+    AppendRepair(f.payload, f.payload_size, &again);
+    Require(f.type != kTypeRepair || SameBytes(again, wire, f.wire_size));
+    CheckFrame(inner, f.payload);
+  } else {
+    Require(why != nullptr);
+  }
+  uint16_t count = 0;
+  why = nullptr;
+  if (ParseCount(f, &count, &why)) {
+    Buffer again;
+    AppendCount(f.type, count, &again);
+    Require(SameBytes(again, wire, f.wire_size));
   } else {
     Require(why != nullptr);
   }

@@ -78,6 +78,8 @@ SEEDS = {
         "summary_wrap": b"\x00" + summary(1, 0, [(1, 2**64 - 3, 4, [(2**64 - 1, 2)])]),
         "digest": b"\x03" + digest(2, 0, 0x0123456789abcdef),
         "keepalive": b"\x00" + frame(7, b"\x00"),
+        "repair": b"\x06" + frame(12, message(4, b"bob", b"again", 2)) + frame(12, frame(8, b"")),
+        "history": b"\x01" + frame(10, b"\x00\x32") + frame(11, b"\x00\x32") + frame(11, b"\x01"),
     },
     "hello": {
         "accepted": b"\x00" + hello(1, b"alice", 4000) + message(1, b"alice", b"hi")
