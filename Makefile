@@ -57,8 +57,8 @@ SRCS  = src/base/buffer.cc src/base/diag.cc \
         src/crypto/aead.cc src/crypto/chacha20.cc src/crypto/cpu.cc src/crypto/keys.cc \
         src/crypto/poly1305.cc src/crypto/session.cc src/crypto/sha256.cc src/crypto/wipe.cc \
         src/crypto/x25519.cc \
-        src/wire/frame.cc src/wire/summary.cc \
-        src/broadcast/dedup.cc src/broadcast/origins.cc src/broadcast/store.cc src/broadcast/repair.cc src/broadcast/history.cc src/broadcast/flood.cc src/broadcast/relay.cc \
+        src/wire/frame.cc src/wire/summary.cc src/wire/tree.cc \
+        src/broadcast/dedup.cc src/broadcast/origins.cc src/broadcast/store.cc src/broadcast/repair.cc src/broadcast/history.cc src/broadcast/flood.cc src/broadcast/relay.cc src/broadcast/tree.cc \
         src/membership/address_book.cc src/membership/membership.cc \
         src/console/columns.cc src/console/command.cc src/console/console.cc src/console/editor.cc src/console/format.cc src/console/views.cc \
         src/transport/keyed.cc src/transport/listener.cc src/transport/peer_io.cc src/transport/transport.cc \
@@ -74,12 +74,12 @@ SIM_MAIN = src/sim/sim_main.cc
 CRYPTO_SRCS = $(filter src/crypto/%,$(filter-out %/keys.cc %/session.cc,$(SRCS)))
 TESTS = tests/address_book_test.cc tests/base_test.cc tests/buffer_test.cc tests/command_test.cc tests/crypto_test.cc tests/dedup_test.cc \
         tests/console_test.cc tests/editor_test.cc tests/flood_test.cc tests/format_test.cc tests/frame_test.cc tests/lines_test.cc \
-        tests/membership_test.cc tests/options_test.cc tests/presence_test.cc tests/protocol_test.cc tests/metrics_test.cc tests/relay_test.cc tests/session_test.cc tests/sim_test.cc tests/store_test.cc tests/summary_test.cc tests/transport_test.cc \
+        tests/membership_test.cc tests/options_test.cc tests/presence_test.cc tests/protocol_test.cc tests/metrics_test.cc tests/relay_test.cc tests/session_test.cc tests/tree_test.cc tests/sim_test.cc tests/store_test.cc tests/summary_test.cc tests/transport_test.cc \
         tests/attack_e2e_test.cc tests/e2e_test.cc tests/mesh_e2e_test.cc \
         tests/overload_e2e_test.cc tests/cross_e2e_test.cc tests/keyed_e2e_test.cc tests/fidelity_e2e_test.cc tests/service_e2e_test.cc tests/terminal_e2e_test.cc tests/presence_e2e_test.cc \
-        tests/delivery_e2e_test.cc tests/harness.cc tests/json.cc tests/proxy.cc
+        tests/delivery_e2e_test.cc tests/broadcast_e2e_test.cc tests/harness.cc tests/json.cc tests/proxy.cc
 # The test suites that start real processes; the rest are unit tests.
-E2E_SUITES = Attack Cross Delivery EndToEnd Fidelity Keyed Mesh Overload Presence Service Terminal
+E2E_SUITES = Attack Broadcast Cross Delivery EndToEnd Fidelity Keyed Mesh Overload Presence Service Terminal
 empty :=
 space := $(empty) $(empty)
 E2E_FILTER = $(subst $(space),:,$(E2E_SUITES:%=%.*))

@@ -8,7 +8,8 @@ namespace floodchat {
 
 const char kUsageText[] =
     "usage: floodchat [-hqrVv] [-c host:port] [-f chat | text | json] [-k file]\n"
-    "                 [-l [host:]port] [-n nick] [--color when]\n"
+    "                 [-l [host:]port] [-n nick] [--broadcast tree | flood]\n"
+    "                 [--color when]\n"
     "                 [--handshake-timeout s] [--heartbeat s] [--history n] [--hops n]\n"
     "                 [--keepalive s] [--max-peers n] [--max-size bytes]\n"
     "                 [--metrics host:port] [--no-listen] [--peers n] [--presence]\n"
@@ -40,6 +41,9 @@ const char kUsageText[] =
     "                            (Prometheus text format)\n"
     "      --history N           on joining, print up to the N latest messages the\n"
     "                            first peer holds, before live ones (default 0)\n"
+    "      --broadcast MODE      tree: messages whole along a spanning tree, their\n"
+    "                            IDs on the other links (default); flood: whole\n"
+    "                            on every link\n"
     "      --hops N              links a message may cross (default 64, 1-255)\n"
     "      --seen N              message IDs remembered (default 65536)\n"
     "      --max-size BYTES      largest message text (default 65536)\n"
@@ -111,7 +115,7 @@ const Spec kSpecs[] = {
     {0, "handshake-timeout", true}, {'k', "key-file", true}, {0, "gen-key", false},
     {0, "metrics", true},    {0, "heartbeat", true}, {0, "presence", false},
     {0, "timestamps", false}, {0, "color", true},   {0, "keepalive", true},
-    {0, "store", true},      {0, "history", true},
+    {0, "store", true},      {0, "history", true},    {0, "broadcast", true},
 };
 
 const Spec* FindLong(std::string_view name) {
@@ -334,6 +338,15 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, const char* env_use
           o->color = ColorWhen::kNever;
         } else {
           *error = item.shown + ": " + std::string(v) + ": expected auto, always or never";
+          return ParseOutcome::kUsageError;
+        }
+      } else if (name == "broadcast") {
+        if (v == "tree") {
+          o->broadcast = BroadcastMode::kTree;
+        } else if (v == "flood") {
+          o->broadcast = BroadcastMode::kFlood;
+        } else {
+          *error = item.shown + ": " + std::string(v) + ": expected tree or flood";
           return ParseOutcome::kUsageError;
         }
       } else if (name == "presence") {

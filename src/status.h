@@ -18,6 +18,9 @@ struct PeerRow {
   // The address it stands for: the one dialled, or for an inbound connection
   // its IP with the port its hello gave; empty if none.
   std::string address;
+  // Its link in the broadcast tree: "eager", "lazy" or "flood" (a peer that
+  // does not run the tree); null when this node floods or it is not up.
+  const char* link = nullptr;
 };
 
 // A -c or /connect address waiting for its next attempt.
@@ -46,6 +49,10 @@ struct StatsView {
   size_t origins = 0, origins_capacity = 0;
   size_t store_bytes = 0, store_capacity = 0, stored = 0;
   uint64_t resent = 0, repaired = 0, sync_bytes = 0, shed = 0, unrecovered = 0;
+  // The broadcast policy: message frames sent (graft answers included), and
+  // the tree's work (0 when the node floods).
+  uint64_t payloads = 0, ihave = 0, ihave_ids = 0, grafts = 0, prunes = 0;
+  size_t eager = 0, lazy = 0;
 };
 
 }  // namespace floodchat

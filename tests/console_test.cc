@@ -186,7 +186,10 @@ TEST(StatsTextTest, ThreeAlignedCellsARowEveryCounterOnce) {
             "       reconnects=0                   refused=0         late=0\n"
             "       auth_failed=2                  origins=0/0       store=0/0\n"
             "       stored=0                       resent=0          repaired=0\n"
-            "       sync_bytes=0                   shed=0            unrecovered=0\n");
+            "       sync_bytes=0                   shed=0            unrecovered=0\n"
+            "       payloads=0                     ihave=0           ihave_ids=0\n"
+            "       grafts=0                       prunes=0          eager=0\n"
+            "       lazy=0\n");
 }
 
 }  // namespace

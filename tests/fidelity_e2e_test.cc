@@ -59,7 +59,7 @@ TEST(Fidelity, FloodCostsTheSameOnRealProcessesAndInTheSimulator) {
   std::vector<int> ports(kNodes, -1);
   for (int v = kNodes - 1; v >= 0; --v) {
     std::vector<std::string> args = {"-n", "n" + std::to_string(v), "-l", "127.0.0.1:0",
-                                     "--peers", "0", "-f", "text"};
+                                     "--peers", "0", "-f", "text", "--broadcast", "flood"};
     for (uint32_t t : targets[v]) {
       args.push_back("-c");
       args.push_back("127.0.0.1:" + std::to_string(ports[t]));
@@ -92,6 +92,7 @@ TEST(Fidelity, FloodCostsTheSameOnRealProcessesAndInTheSimulator) {
 
   // The simulator on the same graph.
   floodchat::sim::Scenario s;
+  s.flood = true;
   s.nodes = kNodes;
   s.edges = edges;
   s.messages = kMessages;

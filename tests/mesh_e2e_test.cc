@@ -76,11 +76,14 @@ std::set<std::string> LivePeers(Proc* node) {
       size_t announced = static_cast<size_t>(atoll(e.c_str() + head + 7));
       std::set<std::string> nicks;
       size_t at = e.find('\n', head);
-      // Connection lines: "  ADDRESS NICK inbound|outbound|...".
+      // Connection lines: "  ADDRESS NICK inbound|outbound|... [(LINK)]".
       while (at != std::string::npos && e.compare(at + 1, 2, "  ") == 0) {
         size_t eol = e.find('\n', at + 1);
         if (eol == std::string::npos) break;
         std::string line = e.substr(at + 3, eol - at - 3);
+        // A tree node ends the line with its link's state: " (eager)".
+        if (!line.empty() && line.back() == ')' && line.rfind(" (") != std::string::npos)
+          line.erase(line.rfind(" ("));
         size_t sp1 = line.find(' '), sp2 = line.rfind(' ');
         if (sp1 != std::string::npos && sp2 > sp1) {
           std::string state = line.substr(sp2 + 1);

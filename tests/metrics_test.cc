@@ -149,6 +149,13 @@ TEST(ExpositionTest, EachMetricHasHelpTypeAndTheValueOfItsStatsField) {
   v.sync_bytes = 24;
   v.shed = 25;
   v.unrecovered = 26;
+  v.payloads = 30;
+  v.ihave = 31;
+  v.ihave_ids = 32;
+  v.grafts = 33;
+  v.prunes = 34;
+  v.eager = 35;
+  v.lazy = 36;
   std::istringstream text(RenderMetrics(v));
   std::map<std::string, std::string> help, type, value;
   std::string line;
@@ -165,7 +172,7 @@ TEST(ExpositionTest, EachMetricHasHelpTypeAndTheValueOfItsStatsField) {
     }
   }
   EXPECT_EQ(value.size(), kMetricCount);
-  EXPECT_EQ(value.size(), 26u);  // one for each /stats figure (seen's two, store's two)
+  EXPECT_EQ(value.size(), 33u);  // one for each /stats figure (seen's two, store's two)
   for (const auto& [name, val] : value) {
     EXPECT_EQ(help.count(name), 1u) << name;
     ASSERT_EQ(type.count(name), 1u) << name;
@@ -198,6 +205,13 @@ TEST(ExpositionTest, EachMetricHasHelpTypeAndTheValueOfItsStatsField) {
   EXPECT_EQ(value["floodchat_resent_total"], "23");
   EXPECT_EQ(value["floodchat_repaired_total"], "29");
   EXPECT_EQ(value["floodchat_sync_bytes_total"], "24");
+  EXPECT_EQ(value["floodchat_payloads_total"], "30");
+  EXPECT_EQ(value["floodchat_ihave_frames_total"], "31");
+  EXPECT_EQ(value["floodchat_ihave_ids_total"], "32");
+  EXPECT_EQ(value["floodchat_grafts_total"], "33");
+  EXPECT_EQ(value["floodchat_prunes_total"], "34");
+  EXPECT_EQ(value["floodchat_eager_peers"], "35");
+  EXPECT_EQ(value["floodchat_lazy_peers"], "36");
   EXPECT_EQ(value["floodchat_shed_bytes_total"], "25");
   EXPECT_EQ(value["floodchat_unrecovered_total"], "26");
 }

@@ -52,6 +52,7 @@ TEST(SimTest, FloodingSendsOnePlusTheSumOfDegreesLessOnePerMessage) {
   edges.emplace_back(5, 30);
   edges.emplace_back(10, 45);
   Scenario s;
+  s.flood = true;
   s.nodes = 50;
   s.edges = edges;
   s.messages = 20;
@@ -65,6 +66,7 @@ TEST(SimTest, FloodingSendsOnePlusTheSumOfDegreesLessOnePerMessage) {
   EXPECT_GE(r.ldh, 10u);  // the path is long, the chords shorten it
   // On a D-regular graph that is the seed's N(D - 1) + 1.
   Scenario regular;
+  regular.flood = true;
   regular.nodes = 200;
   regular.degree = 6;
   regular.messages = 10;
@@ -220,7 +222,7 @@ TEST(SimScenarioTest, CommandLineIsCheckedAndJsonHasTheFieldsInOrder) {
       {"--nodes 1", "--nodes: at least 2 are needed"},
       {"--nodes 10 --graph ring", "--graph: ring: expected mesh or random:D"},
       {"--nodes 9 --graph random:3", "--graph: random:D needs D below --nodes and --nodes times D even"},
-      {"--nodes 10 --broadcast tree", "--broadcast: tree: expected flood"},
+      {"--nodes 10 --broadcast star", "--broadcast: star: expected tree or flood"},
       {"--nodes 10 --churn 1", "--churn: 1: expected a fraction from 0 to below 1"},
       {"--nodes 10 --latency-ms 9-5", "--latency-ms: 9-5: expected LO-HI, 1 <= LO <= HI <= 1000"},
       {"--nodes 10 --senders 11", "--senders: from 1 to --nodes"},

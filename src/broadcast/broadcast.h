@@ -7,7 +7,7 @@
 // an offset from the monotonic `now` its calls take, for the send time its
 // messages carry.
 //
-// Flooding (flood.h) is the first policy. Its own messages wait for a first
+// Flooding (flood.h) and the broadcast tree (tree.h) are the policies. Its own messages wait for a first
 // peer when there is none; every policy keeps that promise (man page, Input
 // lines).
 #ifndef FLOODCHAT_BROADCAST_BROADCAST_H_
@@ -35,6 +35,10 @@ struct BroadcastCounters {
   uint64_t payload_sends = 0;  // message frames queued to peers, all told (not presence)
 };
 
+// How a message came: as itself (pushed), inside a repair frame
+// (anti-entropy, history), or as the answer to this node's graft (tree.h).
+enum class Via { kPush, kRepair, kGraft };
+
 class Broadcast {
  public:
   virtual ~Broadcast() = default;
@@ -53,7 +57,7 @@ class Broadcast {
   // is its whole frame in the connection's input buffer, which the policy
   // may change in place (the hop count) and forward as it is.
   virtual void OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t frame_size,
-                         uint64_t now) = 0;
+                         uint64_t now, Via via = Via::kPush) = 0;
   // A connection that carries messages came up, or stopped doing so (closed
   // or retired as a duplicate).
   virtual void OnPeerUp(PeerId peer, uint64_t now) = 0;

@@ -49,7 +49,7 @@ Message Flood::Originate(std::string_view nick, std::string_view text, uint64_t 
 }
 
 void Flood::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t frame_size,
-                      uint64_t now) {
+                      uint64_t now, Via via) {
   Verdict v = relay_.Accept(message);
   if (v.duplicate) return;
   sink_->Deliver(message, now);

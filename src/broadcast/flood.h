@@ -42,7 +42,7 @@ class Flood : public Broadcast {
   bool Announce(std::string_view nick, std::string_view event, bool keep_if_alone,
                 uint64_t now) override;
   void OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t frame_size,
-                 uint64_t now) override;
+                 uint64_t now, Via via = Via::kPush) override;
   void OnPeerUp(PeerId peer, uint64_t now) override;
   void OnPeerDown(PeerId peer, uint64_t now) override;
   void SetWallOffset(uint64_t offset) override { wall_offset_ = offset; }

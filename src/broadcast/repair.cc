@@ -60,6 +60,7 @@ void Repair::OnPeerUp(PeerId peer, uint64_t now) {
   p.summaries_left = config_.summaries_per_interval;
   p.digests_left = config_.digests_per_interval;
   p.horizon = broadcast_->store().next_seq();
+  p.owe_before = p.owe_next = p.horizon;
   SendSummary(&p, kSummaryAsk, now);
   if (config_.history != 0 && !history_asked_) {
     // Asked once, of the first peer: the node's first connection.
@@ -162,10 +163,10 @@ void Repair::Reckon(PeerState* p) {
   std::sort(owed.begin(), owed.end());
   std::vector<std::pair<uint64_t, uint64_t>> fresh;
   const MessageStore& store = broadcast_->store();
-  size_t before = p->horizon - store.first_seq() < store.size()
-                      ? static_cast<size_t>(p->horizon - store.first_seq())
+  size_t before = p->owe_before - store.first_seq() < store.size()
+                      ? static_cast<size_t>(p->owe_before - store.first_seq())
                       : store.size();
-  if (CounterBefore(p->horizon, store.first_seq())) before = 0;  // all kept before were evicted
+  if (CounterBefore(p->owe_before, store.first_seq())) before = 0;  // all kept before were evicted
   for (size_t i = 0; i < before && owed.size() + fresh.size() < config_.max_owed; ++i) {
     const MessageStore::Entry& e = store.at(i);
     OriginRecord key;
@@ -279,6 +280,10 @@ void Repair::Tick(uint64_t now) {
       p.next_digest = now + config_.interval_ms;
       p.summaries_left = config_.summaries_per_interval;
       p.digests_left = config_.digests_per_interval;
+      if (config_.owe_announced) {
+        p.owe_before = p.owe_next;
+        p.owe_next = broadcast_->store().next_seq();
+      }
       scratch_.Clear();
       AppendDigest(OwnDigest(), &scratch_);
       links_->Send(p.id, scratch_.data(), scratch_.size());

@@ -49,6 +49,10 @@ struct RepairConfig {
   // A gap unchanged this many intervals running, summaries exchanged
   // meanwhile, is given up: no peer holds it.
   int give_up_intervals = 3;
+  // The broadcast tree sends most messages to a peer only as announcements
+  // (tree.h), so what was kept after it came up may be owed too: once an
+  // interval has passed, long after a graft would have fetched it.
+  bool owe_announced = false;
 };
 
 struct RepairCounters {
@@ -120,6 +124,10 @@ class Repair {
     // kept before can be owed. This is what keeps repair from resending what
     // is on its way already.
     uint64_t horizon = 0;
+    // What a summary may find owed: kept before this sequence number. The
+    // horizon, or with owe_announced what was kept an interval ago
+    // (owe_next, when the last digest went).
+    uint64_t owe_before = 0, owe_next = 0;
     // The summary being received, frame by frame.
     std::vector<OriginRecord> records;
     uint64_t since_ms = 0;

@@ -8,8 +8,10 @@ namespace floodchat {
 void PrintPeers(const PeersView& v) {
   ErrPrintf("peers: %zu connected, %zu addresses known\n", v.connected, v.known);
   for (const PeerRow& p : v.peers) {
-    ErrPrintf("  %s %s %s\n", p.label.c_str(), p.nick.empty() ? "-" : TerminalSafe(p.nick).c_str(),
-              p.state);
+    ErrPrintf("  %s %s %s%s%s%s\n", p.label.c_str(),
+              p.nick.empty() ? "-" : TerminalSafe(p.nick).c_str(), p.state,
+              p.link != nullptr ? " (" : "", p.link != nullptr ? p.link : "",
+              p.link != nullptr ? ")" : "");
   }
   // -c and /connect addresses waiting for their next attempt.
   for (const WaitingTarget& t : v.waiting) {
@@ -45,6 +47,13 @@ std::string StatsText(const StatsView& v) {
       "sync_bytes=" + u(v.sync_bytes),
       "shed=" + u(v.shed),
       "unrecovered=" + u(v.unrecovered),
+      "payloads=" + u(v.payloads),
+      "ihave=" + u(v.ihave),
+      "ihave_ids=" + u(v.ihave_ids),
+      "grafts=" + u(v.grafts),
+      "prunes=" + u(v.prunes),
+      "eager=" + u(v.eager),
+      "lazy=" + u(v.lazy),
   };
   // Three to a row, each column as wide as its widest cell and two spaces.
   const size_t kColumns = 3, n = sizeof cells / sizeof cells[0];

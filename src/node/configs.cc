@@ -36,6 +36,7 @@ TransportConfig TransportConfigFor(const Options& o, const Limits& l) {
 ProtocolConfig ProtocolConfigFor(const Options& o, const uint64_t seeds[5]) {
   ProtocolConfig c;
   c.max_text = o.max_size;
+  c.broadcast = o.broadcast;
   c.flood.node_id = seeds[0];
   c.flood.counter_start = seeds[1];
   c.flood.hash_key0 = seeds[2];

@@ -119,6 +119,8 @@ void Node::ShowPeers() {
   v.connected = transport_.LivePeers();
   v.known = protocol_.membership().book().size();
   v.peers = transport_.Rows();
+  if (const Tree* tree = protocol_.tree())
+    for (PeerRow& row : v.peers) row.link = tree->LinkState(row.id);
   v.waiting = protocol_.membership().WaitingTargets(now_);
   PrintPeers(v);
 }
@@ -158,6 +160,16 @@ StatsView Node::GatherStats() const {
   v.sync_bytes = protocol_.repair().counters().sync_bytes;
   v.shed = t.shed_bytes;
   v.unrecovered = protocol_.repair().Unrecovered();
+  v.payloads = b.payload_sends;
+  if (const Tree* tree = protocol_.tree()) {
+    const TreeCounters& c = tree->tree_counters();
+    v.ihave = c.ihave_frames;
+    v.ihave_ids = c.ihave_ids;
+    v.grafts = c.grafts;
+    v.prunes = c.prunes;
+    v.eager = tree->eager_count();
+    v.lazy = tree->lazy_count();
+  }
   return v;
 }
 

@@ -2,6 +2,9 @@
 
 #include <cstring>
 
+#include "wire/summary.h"
+#include "wire/tree.h"
+
 namespace floodchat {
 
 const Protocol::Route Protocol::kRoutes[] = {
@@ -15,6 +18,11 @@ const Protocol::Route Protocol::kRoutes[] = {
     {kTypeHistory, &Protocol::OnHistoryFrame},
     {kTypeHistoryEnd, &Protocol::OnHistoryEndFrame},
     {kTypeRepair, &Protocol::OnRepairFrame},
+    {kTypeIhave, &Protocol::OnTreeFrame},
+    {kTypeGraft, &Protocol::OnTreeFrame},
+    {kTypePrune, &Protocol::OnTreeFrame},
+    {kTypeTree, &Protocol::OnTreeFrame},
+    {kTypeGrafted, &Protocol::OnGraftedFrame},
 };
 
 bool Protocol::Init(const ProtocolConfig& config) {
@@ -22,11 +30,22 @@ bool Protocol::Init(const ProtocolConfig& config) {
   membership_ = std::make_unique<Membership>(config.membership, links_, log_);
   // Room for the history asked for and as many live messages again.
   hold_ = std::make_unique<HistoryHold>(sink_, 2 * config.repair.history + 1000);
-  flood_ = std::make_unique<Flood>(links_, hold_.get(), log_);
-  broadcast_ = flood_.get();
-  repair_ = std::make_unique<Repair>(config.repair, links_, flood_.get(), log_);
+  bool ok;
+  // A node without a store could not answer a graft: it floods.
+  if (config.broadcast == BroadcastMode::kTree && config.flood.store_bytes > 0) {
+    tree_ = std::make_unique<Tree>(links_, hold_.get(), log_);
+    broadcast_ = tree_.get();
+    ok = tree_->Init(config.flood, config.tree);
+  } else {
+    flood_ = std::make_unique<Flood>(links_, hold_.get(), log_);
+    broadcast_ = flood_.get();
+    ok = flood_->Init(config.flood);
+  }
+  RepairConfig repair = config.repair;
+  repair.owe_announced = tree_ != nullptr;
+  repair_ = std::make_unique<Repair>(repair, links_, broadcast_, log_);
   repair_->SetSince(config.since_ms);
-  return flood_->Init(config.flood);
+  return ok;
 }
 
 Message Protocol::Originate(std::string_view nick, std::string_view text, uint64_t now) {
@@ -111,7 +130,7 @@ bool Protocol::OnFrame(const Incoming& in, uint64_t now, const char** why) {
 }
 
 bool Protocol::OnMessageFrame(const Incoming& in, uint64_t now, const char** why) {
-  return TakeMessage(in, true, now, why);
+  return TakeMessage(in, Via::kPush, now, why);
 }
 
 bool Protocol::OnRepairFrame(const Incoming& in, uint64_t now, const char** why) {
@@ -119,12 +138,30 @@ bool Protocol::OnRepairFrame(const Incoming& in, uint64_t now, const char** why)
   if (!ParseRepair(in.frame, &inner.frame, why)) return false;
   inner.bytes = in.bytes + kFrameHeaderBytes;
   uint64_t before = broadcast_->counters().received;
-  if (!TakeMessage(inner, false, now, why)) return false;
+  if (!TakeMessage(inner, Via::kRepair, now, why)) return false;
   if (broadcast_->counters().received != before) repair_->OnRepaired(in.peer);
   return true;
 }
 
-bool Protocol::TakeMessage(const Incoming& in, bool live, uint64_t now, const char** why) {
+bool Protocol::OnGraftedFrame(const Incoming& in, uint64_t now, const char** why) {
+  if (!tree_) return true;  // never asked for: skipped, as an unknown type is
+  Incoming inner = in;
+  if (!ParseEnvelope(in.frame, &inner.frame, why)) return false;
+  inner.bytes = in.bytes + kFrameHeaderBytes;
+  return TakeMessage(inner, Via::kGraft, now, why);
+}
+
+bool Protocol::OnTreeFrame(const Incoming& in, uint64_t now, const char** why) {
+  if (!tree_) return true;
+  switch (in.frame.type) {
+    case kTypeIhave: return tree_->OnIhave(in.peer, in.frame, now, why);
+    case kTypeGraft: return tree_->OnGraft(in.peer, in.frame, now, why);
+    case kTypePrune: return tree_->OnPrune(in.peer, in.frame, now, why);
+    default: return tree_->OnTreeFrame(in.peer, in.frame, now, why);
+  }
+}
+
+bool Protocol::TakeMessage(const Incoming& in, Via via, uint64_t now, const char** why) {
   Message m;
   if (!ParseMessage(in.frame, &m, why)) return false;
   // A presence event is a kind byte and at most a nick, whatever --max-size.
@@ -138,9 +175,9 @@ bool Protocol::TakeMessage(const Incoming& in, bool live, uint64_t now, const ch
   // this one.
   Prefetch(in.rest, in.rest_size);
   // A neighbour's own message carries its nick as it is now (/nick).
-  if (live && m.hops == 1 && GetU64(m.id.bytes) == in.node_id)
+  if (via == Via::kPush && m.hops == 1 && GetU64(m.id.bytes) == in.node_id)
     links_->NeighbourNick(in.peer, m.nick);
-  broadcast_->OnMessage(in.peer, m, in.bytes, in.frame.wire_size, now);
+  broadcast_->OnMessage(in.peer, m, in.bytes, in.frame.wire_size, now, via);
   return true;
 }
 

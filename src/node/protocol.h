@@ -19,6 +19,7 @@
 #include "broadcast/flood.h"
 #include "broadcast/history.h"
 #include "broadcast/repair.h"
+#include "broadcast/tree.h"
 #include "links.h"
 #include "membership/membership.h"
 
@@ -26,7 +27,9 @@ namespace floodchat {
 
 struct ProtocolConfig {
   MembershipConfig membership;
-  FloodConfig flood;
+  BroadcastMode broadcast = BroadcastMode::kFlood;
+  FloodConfig flood;  // what either policy keeps (its name is flooding's, the first)
+  TreeConfig tree;
   RepairConfig repair;
   uint64_t since_ms = 0;  // the wall clock at start: what anti-entropy asks for
   size_t max_text = 65536;  // --max-size: a longer message closes its connection
@@ -86,15 +89,21 @@ class Protocol : public LinkEvents {
 
   const Membership& membership() const { return *membership_; }
   const Broadcast& broadcast() const { return *broadcast_; }
+  // The tree policy, or null when the node floods.
+  const Tree* tree() const { return tree_.get(); }
   const Repair& repair() const { return *repair_; }
 
  private:
   bool OnMessageFrame(const Incoming& in, uint64_t now, const char** why);
   // A message or presence frame inside a repair frame (wire/summary.h).
   bool OnRepairFrame(const Incoming& in, uint64_t now, const char** why);
-  // Either: `live` when it came as itself (a neighbour's own message then
-  // tells its nick as it is now; a stored one may be older).
-  bool TakeMessage(const Incoming& in, bool live, uint64_t now, const char** why);
+  // A graft's answer (wire/tree.h), likewise.
+  bool OnGraftedFrame(const Incoming& in, uint64_t now, const char** why);
+  // Any of them; a message that came as itself (kPush) tells its nick as
+  // it is now, when a neighbour's own (a stored one may be older).
+  bool TakeMessage(const Incoming& in, Via via, uint64_t now, const char** why);
+  // The tree's other frames; skipped whole by a node that floods.
+  bool OnTreeFrame(const Incoming& in, uint64_t now, const char** why);
   bool OnAddressesFrame(const Incoming& in, uint64_t now, const char** why);
   bool OnLateOpening(const Incoming& in, uint64_t now, const char** why);
   bool OnDigestFrame(const Incoming& in, uint64_t now, const char** why);
@@ -119,6 +128,7 @@ class Protocol : public LinkEvents {
   size_t max_text_ = 0;
   std::unique_ptr<Membership> membership_;
   std::unique_ptr<Flood> flood_;
+  std::unique_ptr<Tree> tree_;
   Broadcast* broadcast_ = nullptr;
   std::unique_ptr<Repair> repair_;
   std::unique_ptr<HistoryHold> hold_;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "sim/network_internal.h"
+#include "wire/tree.h"
 
 namespace floodchat {
 namespace sim {
@@ -339,6 +340,8 @@ void SimNetwork::StartNode(uint32_t node) {
   c.flood.origin_slots = config_.origin_slots;
   c.flood.store_bytes = config_.store_bytes;
   c.flood.hop_limit = config_.hop_limit;
+  c.broadcast = config_.broadcast;
+  c.tree = config_.tree;
   c.since_ms = kWallEpochMs + (now_ - kEpochMs);
   n.protocol = std::make_unique<Protocol>(&n, &n, &n.log);
   if (!n.protocol->Init(c)) {
@@ -403,7 +406,11 @@ void SimNetwork::CountFrames(const uint8_t* bytes, size_t size) {
   size_t at = 0;
   while (at + kFrameHeaderBytes <= size) {
     size_t wire = kLengthBytes + GetU32(bytes + at);
-    if (bytes[at + kLengthBytes] == kTypeMessage) {
+    uint8_t type = bytes[at + kLengthBytes];
+    // A graft's answer is a payload sent, in its envelope.
+    if (type == kTypeMessage ||
+        (type == kTypeGrafted && wire >= 2 * kFrameHeaderBytes &&
+         bytes[at + kFrameHeaderBytes + kLengthBytes] == kTypeMessage)) {
       ++totals_.payload_sends;
     } else {
       totals_.control_bytes += wire;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/rng.h"
+#include "broadcast/tree.h"
 #include "links.h"
 #include "node/protocol.h"
 
@@ -42,6 +43,8 @@ struct SimConfig {
   size_t origin_slots = 16;
   size_t store_bytes = 0;     // --store of every node
   uint8_t hop_limit = 64;
+  BroadcastMode broadcast = BroadcastMode::kTree;
+  TreeConfig tree;
   size_t text_bytes = 16;     // each message's text, at least 11
 };
 

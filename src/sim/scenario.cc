@@ -89,10 +89,16 @@ bool ParseScenario(int argc, const char* const* argv, Scenario* s, std::string* 
       }
     } else if (name == "--broadcast") {
       if (!value(&v)) return false;
-      if (strcmp(v, "flood") != 0) {
-        *error = std::string("--broadcast: ") + v + ": expected flood";
+      if (strcmp(v, "flood") == 0) {
+        s->flood = true;
+      } else if (strcmp(v, "tree") == 0) {
+        s->flood = false;
+      } else {
+        *error = std::string("--broadcast: ") + v + ": expected tree or flood";
         return false;
       }
+    } else if (name == "--own-to-all") {
+      s->own_to_all = true;
     } else if (name == "--churn") {
       if (!value(&v)) return false;
       char* end = nullptr;
@@ -101,15 +107,16 @@ bool ParseScenario(int argc, const char* const* argv, Scenario* s, std::string* 
         *error = std::string("--churn: ") + v + ": expected a fraction from 0 to below 1";
         return false;
       }
-    } else if (name == "--partition" || name == "--store") {
+    } else if (name == "--partition" || name == "--store" || name == "--graft-floor-ms") {
       if (!value(&v)) return false;
-      uint64_t max = name == "--partition" ? 3600 : (uint64_t{1} << 30);
+      uint64_t max = name == "--partition" ? 3600 : name == "--store" ? (uint64_t{1} << 30) : 2000;
       if (!Number(v, max, &n) || (name == "--partition" && n == 0)) {
         *error = name + ": " + v + ": not a number in range";
         return false;
       }
       if (name == "--partition") s->partition_ms = n * 1000;
       if (name == "--store") s->store_bytes = static_cast<size_t>(n);
+      if (name == "--graft-floor-ms") s->graft_floor_ms = n;
     } else if (name == "--latency-ms") {
       if (!value(&v)) return false;
       const char* dash = strchr(v, '-');
@@ -202,6 +209,9 @@ Result RunScenario(const Scenario& s) {
                                  : 512;
   c.book_capacity = s.nodes <= 2000 ? 1024 : 128;
   c.store_bytes = s.store_bytes;
+  c.broadcast = s.flood ? BroadcastMode::kFlood : BroadcastMode::kTree;
+  c.tree.graft_floor_ms = s.graft_floor_ms;
+  c.tree.own_to_all = s.own_to_all;
   c.origin_slots = std::min<size_t>(256, NextPowerOfTwo(std::max<size_t>(16, 2 * s.senders)));
   std::vector<std::pair<uint32_t, uint32_t>> edges = s.edges;
   if (edges.empty() && s.degree != 0)

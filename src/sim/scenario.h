@@ -1,9 +1,10 @@
 // A simulator run as its command line describes it, and its figures:
 //
-//   floodchat-sim --nodes N [--peers D] [--graph mesh|random:D] [--broadcast flood]
+//   floodchat-sim --nodes N [--peers D] [--graph mesh|random:D] [--broadcast tree|flood]
 //                 [--messages M] [--senders K] [--burst] [--churn FRACTION]
 //                 [--latency-ms LO-HI] [--seed S] [--seen N]
-//                 [--partition SECONDS] [--store BYTES]
+//                 [--partition SECONDS] [--store BYTES] [--graft-floor-ms MS]
+//                 [--own-to-all]
 //
 // mesh: nodes start over the first 5 s of virtual time, each with -c the
 // address of one node started before it, and membership builds the network
@@ -49,6 +50,9 @@ struct Scenario {
   size_t seen = 0;  // 0: sized to the run
   uint64_t partition_ms = 0;
   size_t store_bytes = size_t{1} << 20;
+  bool flood = false;  // --broadcast flood (default tree)
+  uint64_t graft_floor_ms = 100;
+  bool own_to_all = false;
   // A graph given by the caller (tests): used instead of mesh or random:D.
   std::vector<std::pair<uint32_t, uint32_t>> edges;
 };

@@ -11,10 +11,11 @@ int main(int argc, char** argv) {
   if (!floodchat::sim::ParseScenario(argc, argv, &s, &error)) {
     fprintf(stderr, "floodchat-sim: %s\n", error.c_str());
     fprintf(stderr,
-            "usage: floodchat-sim --nodes N [--peers D] [--graph mesh|random:D] [--broadcast flood]\n"
+            "usage: floodchat-sim --nodes N [--peers D] [--graph mesh|random:D] [--broadcast tree|flood]\n"
             "                     [--messages M] [--senders K] [--burst] [--churn FRACTION]\n"
             "                     [--latency-ms LO-HI] [--seed S] [--seen N]\n"
-            "                     [--partition SECONDS] [--store BYTES]\n");
+            "                     [--partition SECONDS] [--store BYTES] [--graft-floor-ms MS]\n"
+            "                     [--own-to-all]\n");
     return 2;
   }
   floodchat::sim::Result r = floodchat::sim::RunScenario(s);

@@ -23,24 +23,26 @@ bool ParseCount(const Frame& frame, uint16_t* count, const char** why) {
   return true;
 }
 
-void AppendRepair(const uint8_t* frame, size_t size, Buffer* out) {
+void AppendEnvelope(uint8_t type, const uint8_t* frame, size_t size, Buffer* out) {
   uint8_t* p = out->Reserve(kFrameHeaderBytes + size);
   PutU32(p, static_cast<uint32_t>(kTypeBytes + size));
-  p[kLengthBytes] = kTypeRepair;
+  p[kLengthBytes] = type;
   memcpy(p + kFrameHeaderBytes, frame, size);
   out->Commit(kFrameHeaderBytes + size);
 }
 
-bool ParseRepair(const Frame& frame, Frame* inner, const char** why) {
+bool ParseEnvelope(const Frame& frame, Frame* inner, const char** why) {
   // The outer frame passed the length limit, so the inner one is within it.
   if (DecodeFrame(frame.payload, frame.payload_size, frame.payload_size, inner, why) !=
           DecodeStatus::kFrame ||
       inner->wire_size != frame.payload_size) {
-    *why = "repair frame that does not hold exactly one frame";
+    *why = frame.type == kTypeRepair ? "repair frame that does not hold exactly one frame"
+                                     : "grafted frame that does not hold exactly one frame";
     return false;
   }
   if (inner->type != kTypeMessage && inner->type != kTypePresence) {
-    *why = "repair frame around a frame that is not a message";
+    *why = frame.type == kTypeRepair ? "repair frame around a frame that is not a message"
+                                     : "grafted frame around a frame that is not a message";
     return false;
   }
   return true;

@@ -86,11 +86,18 @@ struct SummaryFrame {
 void AppendCount(uint8_t type, uint16_t count, Buffer* out);
 bool ParseCount(const Frame& frame, uint16_t* count, const char** why);
 
-// A repair frame around `frame` (a message or presence frame, whole).
-void AppendRepair(const uint8_t* frame, size_t size, Buffer* out);
-// The frame inside: it must fill the payload exactly and be a message or
-// presence frame; `inner` points into `frame`'s payload.
-bool ParseRepair(const Frame& frame, Frame* inner, const char** why);
+// A frame of `type` around `frame` (a message or presence frame, whole): a
+// repair frame, or a graft's answer (wire/tree.h).
+void AppendEnvelope(uint8_t type, const uint8_t* frame, size_t size, Buffer* out);
+inline void AppendRepair(const uint8_t* frame, size_t size, Buffer* out) {
+  AppendEnvelope(kTypeRepair, frame, size, out);
+}
+// The frame inside either: it must fill the payload exactly and be a message
+// or presence frame; `inner` points into `frame`'s payload.
+bool ParseEnvelope(const Frame& frame, Frame* inner, const char** why);
+inline bool ParseRepair(const Frame& frame, Frame* inner, const char** why) {
+  return ParseEnvelope(frame, inner, why);
+}
 
 void AppendDigest(const Digest& d, Buffer* out);
 bool ParseDigest(const Frame& frame, Digest* d, const char** why);

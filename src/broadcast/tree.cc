@@ -1,0 +1,347 @@
+#include "broadcast/tree.h"
+
+#include <algorithm>
+
+#include "base/endian.h"
+#include "base/rng.h"
+#include "wire/summary.h"
+
+namespace floodchat {
+
+size_t Tree::IdHash::operator()(const MessageId& id) const {
+  return static_cast<size_t>(Mix64(Mix64(GetU64(id.bytes) ^ key) + GetU64(id.bytes + 8)));
+}
+
+bool Tree::Init(const FloodConfig& config, const TreeConfig& tree) {
+  tree_ = tree;
+  hop_limit_ = config.hop_limit;
+  missing_ = std::unordered_map<MessageId, Missing, IdHash>(
+      16, IdHash(config.hash_key0 * 3 + config.hash_key1));
+  recent_.assign(kRecent, Recent{});
+  return relay_.Init(config.seen, config.node_id, config.counter_start, config.hash_key0,
+                     config.hash_key1, config.origin_slots, config.store_bytes);
+}
+
+Tree::Link* Tree::Find(PeerId peer) {
+  for (Link& l : links_up_)
+    if (l.id == peer) return &l;
+  return nullptr;
+}
+
+const Tree::Link* Tree::Find(PeerId peer) const {
+  for (const Link& l : links_up_)
+    if (l.id == peer) return &l;
+  return nullptr;
+}
+
+const char* Tree::LinkState(PeerId peer) const {
+  const Link* l = Find(peer);
+  if (l == nullptr) return nullptr;
+  if (!l->tree) return "flood";
+  return l->eager ? "eager" : "lazy";
+}
+
+size_t Tree::eager_count() const {
+  size_t n = 0;
+  for (const Link& l : links_up_) n += l.eager ? 1 : 0;
+  return n;
+}
+
+size_t Tree::lazy_count() const { return links_up_.size() - eager_count(); }
+
+uint64_t Tree::GraftWait(PeerId peer) const {
+  const Link* l = Find(peer);
+  uint64_t rtt = l == nullptr ? 0 : l->rtt_ms;
+  uint64_t w = std::max(2 * rtt, lag_ms_ + lag_ms_ / 4) + 50;
+  return std::min(std::max(w, tree_.graft_floor_ms), tree_.graft_ceiling_ms);
+}
+
+void Tree::SendControl(PeerId peer, uint8_t type) {
+  control_.Clear();
+  AppendEmpty(type, &control_);
+  links_->Send(peer, control_.data(), control_.size());
+}
+
+bool Tree::AnotherPusher(PeerId peer) const {
+  for (const Link& l : links_up_)
+    if (l.id != peer && (l.eager || !l.tree)) return true;
+  return false;
+}
+
+bool Tree::Settled(const Link& l, uint64_t now) const {
+  return l.swapped_at == 0 || now >= l.swapped_at + kSwapIntervalMs;
+}
+
+Tree::Recent& Tree::RecentSlot(const MessageId& id) {
+  return recent_[IdHash(0)(id) & (kRecent - 1)];
+}
+
+// ---- sending ----------------------------------------------------------------------------
+
+void Tree::Spread(const Message& m, uint8_t hops, const uint8_t* frame, size_t size,
+                  PeerId except, bool all, uint64_t now) {
+  bool payload = m.type == kTypeMessage;
+  for (Link& l : links_up_) {
+    if (l.id == except) continue;
+    if (l.eager || !l.tree || all) {
+      links_->Send(l.id, frame, size);
+      if (payload) ++payload_sends_;
+      continue;
+    }
+    l.ihave.resize(l.ihave.size() + kIhaveEntryBytes);
+    PutIhaveEntry(m.id, hops, l.ihave.data() + l.ihave.size() - kIhaveEntryBytes);
+    if (++l.ihave_count == kMaxIhaveEntries) FlushIhave(&l);
+    if (ihave_due_ == UINT64_MAX) ihave_due_ = now + tree_.ihave_window_ms;
+  }
+}
+
+void Tree::FlushIhave(Link* l) {
+  if (l->ihave_count == 0) return;
+  control_.Clear();
+  AppendIhave(l->ihave.data(), l->ihave_count, &control_);
+  links_->Send(l->id, control_.data(), control_.size());
+  ++tree_counters_.ihave_frames;
+  tree_counters_.ihave_ids += l->ihave_count;
+  l->ihave.clear();
+  l->ihave_count = 0;
+}
+
+void Tree::Originated(const Message& m, uint64_t now) {
+  scratch_.Clear();
+  AppendMessage(m, &scratch_);
+  relay_.Keep(m, scratch_.data(), scratch_.size());
+  if (links_up_.empty()) {
+    pending_.Append(scratch_.data(), scratch_.size());
+    if (m.type == kTypeMessage) ++pending_count_;
+    return;
+  }
+  Spread(m, 1, scratch_.data(), scratch_.size(), kNoPeer, tree_.own_to_all, now);
+}
+
+Message Tree::Originate(std::string_view nick, std::string_view text, uint64_t now) {
+  Message m = relay_.Originate(nick, text, hop_limit_, kTypeMessage, now + wall_offset_);
+  Originated(m, now);
+  return m;
+}
+
+bool Tree::Announce(std::string_view nick, std::string_view event, bool keep_if_alone,
+                    uint64_t now) {
+  if (links_up_.empty() && !keep_if_alone) return false;
+  Message m = relay_.Originate(nick, event, hop_limit_, kTypePresence, now + wall_offset_);
+  Originated(m, now);
+  return true;
+}
+
+// ---- receiving --------------------------------------------------------------------------
+
+void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t frame_size,
+                     uint64_t now, Via via) {
+  Link* from_link = Find(from);
+  Verdict v = relay_.Accept(message);
+  if (v.duplicate) {
+    // A copy pushed over an eager link: this node has the message by
+    // another way, so that link is not needed in the tree. But the last
+    // link that still pushes to this node is kept: in a burst, copies in
+    // flight come late over every link in turn, and pruning them all would
+    // leave the node to graft each message.
+    if (via == Via::kPush && from_link != nullptr && from_link->tree && from_link->eager &&
+        AnotherPusher(from)) {
+      from_link->eager = false;
+      SendControl(from, kTypePrune);
+      ++tree_counters_.prunes;
+    }
+    return;
+  }
+  auto it = missing_.find(message.id);
+  if (it != missing_.end()) {
+    const Missing& miss = it->second;
+    if (via == Via::kPush) {
+      uint64_t sample = now - miss.first_ms;
+      lag_ms_ = lag_ms_ == 0 ? sample : (lag_ms_ * 7 + sample) / 8;
+    } else if (via == Via::kGraft && miss.grafted_from == from && from_link != nullptr) {
+      uint64_t sample = now - miss.grafted_at;
+      from_link->rtt_ms = from_link->rtt_ms == 0 ? sample : (from_link->rtt_ms * 7 + sample) / 8;
+    }
+    missing_.erase(it);
+  }
+  sink_->Deliver(message, now);
+  Recent& r = RecentSlot(message.id);
+  r.id = message.id;
+  r.from = from;
+  r.hops = message.hops;
+  r.used = true;
+  if (!v.forward) return;
+  // As flooding does: the frame goes on as it came, its hop count raised in
+  // place, and is kept as sent on.
+  frame[kFrameHeaderBytes + kHopsOffset] = v.forward_hops;
+  relay_.Keep(message, frame, frame_size);
+  Spread(message, v.forward_hops, frame, frame_size, from, false, now);
+}
+
+bool Tree::OnIhave(PeerId from, const Frame& frame, uint64_t now, const char** why) {
+  size_t count = 0;
+  if (!ParseIhave(frame, &count, why)) return false;
+  Link* l = Find(from);
+  if (l == nullptr) return true;
+  l->tree = true;
+  for (size_t i = 0; i < count; ++i) {
+    IhaveEntry e = IhaveAt(frame, i);
+    if (relay_.seen().Contains(e.id) || relay_.origins().Covers(e.id)) {
+      // Had already. If this lazy link would have brought it several hops
+      // sooner than the eager one that did, the two change places.
+      Recent& r = RecentSlot(e.id);
+      if (!l->eager && r.used && r.id == e.id && r.from != from &&
+          static_cast<unsigned>(e.hops) + tree_.swap_hops <= r.hops && Settled(*l, now)) {
+        Link* old = Find(r.from);
+        if (old != nullptr && old->tree && old->eager && Settled(*old, now)) {
+          l->swapped_at = old->swapped_at = now;
+          l->eager = true;
+          control_.Clear();
+          AppendGraft(kGraftNoFetch, e.id, &control_);
+          links_->Send(from, control_.data(), control_.size());
+          ++tree_counters_.grafts;
+          old->eager = false;
+          SendControl(old->id, kTypePrune);
+          ++tree_counters_.prunes;
+          ++tree_counters_.swaps;
+        }
+      }
+      continue;
+    }
+    auto it = missing_.find(e.id);
+    if (it != missing_.end()) {
+      Missing& miss = it->second;
+      bool known = false;
+      for (uint8_t k = 0; k < miss.count; ++k) known = known || miss.announcers[k] == from;
+      if (!known && miss.count < kMaxAnnouncers) miss.announcers[miss.count++] = from;
+      continue;
+    }
+    if (missing_.size() >= kMaxMissing) continue;  // anti-entropy will find it
+    Missing miss;
+    miss.first_ms = now;
+    miss.deadline = now + GraftWait(from);
+    miss.announcers[0] = from;
+    miss.count = 1;
+    missing_.emplace(e.id, miss);
+    timers_.push(Timer(miss.deadline, e.id));
+  }
+  return true;
+}
+
+void Tree::Expire(const MessageId& id, Missing* miss, uint64_t now) {
+  // The next announcer still up is asked; when none is left, anti-entropy
+  // is the last resort.
+  while (miss->next < miss->count) {
+    PeerId p = miss->announcers[miss->next++];
+    Link* l = Find(p);
+    if (l == nullptr) continue;
+    l->eager = true;
+    control_.Clear();
+    AppendGraft(0, id, &control_);
+    links_->Send(p, control_.data(), control_.size());
+    ++tree_counters_.grafts;
+    miss->grafted_from = p;
+    miss->grafted_at = now;
+    // The next one is tried sooner: the first wait was spent.
+    miss->deadline = now + std::max(GraftWait(p) / 2, tree_.graft_floor_ms);
+    timers_.push(Timer(miss->deadline, id));
+    return;
+  }
+  missing_.erase(id);
+}
+
+bool Tree::OnGraft(PeerId from, const Frame& frame, uint64_t now, const char** why) {
+  uint8_t flags = 0;
+  MessageId id;
+  if (!ParseGraft(frame, &flags, &id, why)) return false;
+  Link* l = Find(from);
+  if (l == nullptr) return true;
+  l->tree = true;
+  l->eager = true;
+  if ((flags & kGraftNoFetch) != 0) return true;
+  const MessageStore::Entry* e = relay_.store().Find(GetU64(id.bytes), GetU64(id.bytes + 8));
+  // A graft asks for one message; a peer that asks faster than it reads is
+  // not answered past its queue's bound (it asks another announcer).
+  if (e == nullptr || links_->Queued(from) >= kAnswerQueueLimit) return true;
+  control_.Clear();
+  AppendEnvelope(kTypeGrafted, e->frame.get(), e->size, &control_);
+  links_->Send(from, control_.data(), control_.size());
+  ++tree_counters_.graft_answers;
+  if (e->type == kTypeMessage) ++payload_sends_;
+  return true;
+}
+
+bool Tree::OnPrune(PeerId from, const Frame& frame, uint64_t now, const char** why) {
+  if (!ParseEmpty(frame, why)) return false;
+  Link* l = Find(from);
+  if (l == nullptr) return true;
+  l->tree = true;
+  l->eager = false;
+  return true;
+}
+
+bool Tree::OnTreeFrame(PeerId from, const Frame& frame, uint64_t now, const char** why) {
+  if (!ParseEmpty(frame, why)) return false;
+  Link* l = Find(from);
+  if (l != nullptr) l->tree = true;
+  return true;
+}
+
+// ---- links and time ---------------------------------------------------------------------
+
+void Tree::OnPeerUp(PeerId peer, uint64_t now) {
+  Link l;
+  l.id = peer;
+  links_up_.push_back(std::move(l));
+  SendControl(peer, kTypeTree);
+  if (pending_.empty()) return;
+  // The first peer to come up carries what was typed while alone.
+  links_->Send(peer, pending_.data(), pending_.size());
+  payload_sends_ += pending_count_;
+  if (pending_count_ > 0)
+    log_->Say(Level::kDebug, "sent %llu queued messages to %s",
+              static_cast<unsigned long long>(pending_count_), links_->Describe(peer).c_str());
+  pending_.Clear();
+  pending_.Release(0);
+  pending_count_ = 0;
+}
+
+void Tree::OnPeerDown(PeerId peer, uint64_t now) {
+  auto it = std::find_if(links_up_.begin(), links_up_.end(),
+                         [peer](const Link& l) { return l.id == peer; });
+  if (it != links_up_.end()) links_up_.erase(it);
+}
+
+void Tree::Tick(uint64_t now) {
+  if (now >= ihave_due_) {
+    for (Link& l : links_up_) FlushIhave(&l);
+    ihave_due_ = UINT64_MAX;
+  }
+  while (!timers_.empty() && timers_.top().first <= now) {
+    Timer t = timers_.top();
+    timers_.pop();
+    auto it = missing_.find(t.second);
+    if (it == missing_.end() || it->second.deadline != t.first) continue;  // stale
+    Expire(t.second, &it->second, now);
+  }
+  // Timers of IDs that came are left to expire; when they outnumber the
+  // awaited ones by far, they are dropped at once.
+  if (timers_.size() > 4 * kMaxMissing && timers_.size() > 4 * missing_.size()) {
+    std::vector<Timer> live;
+    for (const auto& m : missing_) live.push_back(Timer(m.second.deadline, m.first));
+    timers_ = std::priority_queue<Timer, std::vector<Timer>, Later>(Later(), std::move(live));
+  }
+}
+
+uint64_t Tree::NextWake() const {
+  uint64_t t = timers_.empty() ? UINT64_MAX : timers_.top().first;
+  return std::min(t, ihave_due_);
+}
+
+BroadcastCounters Tree::counters() const {
+  BroadcastCounters c = relay_.counters();
+  c.payload_sends = payload_sends_;
+  return c;
+}
+
+}  // namespace floodchat

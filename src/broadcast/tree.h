@@ -1,0 +1,187 @@
+// The broadcast tree (Plumtree: Leitão, Pereira and Rodrigues, "Epidemic
+// Broadcast Trees", SRDS 2007): each link is eager (messages go on it whole)
+// or lazy (only their IDs go on it, in ihave frames batched over a short
+// window). Every link starts eager, so a new network floods; a node that
+// receives a message it has already seen over an eager link prunes that
+// link to lazy (unless no other link would still send it messages whole),
+// and what is left eager is a spanning tree. An ID announced
+// on a lazy link whose message has not come within a wait is grafted: the
+// link turns eager again and the announcer sends the message from its store;
+// if that answer does not come either, the next announcer is asked. So a
+// lost eager link (a peer gone) is repaired by the next message's
+// announcements, and anti-entropy (repair.h) stays the backstop.
+//
+// The wait is derived from what was measured: the graft round trip of the
+// link, and how late a pushed message comes after its first announcement
+// (the lag): max(2 x round trip, 1.25 x lag) + 50 ms, within [floor,
+// ceiling]. A lazy link that announces messages several hops sooner than
+// the eager one delivered them is swapped for it (at most once a second a
+// link). A peer that never said it runs the tree (wire/tree.h) is always
+// eager: a flood node between tree nodes gets and gives every message whole.
+//
+// Memory is bounded: kMaxMissing announced IDs awaited, kRecent recent
+// deliveries remembered for swapping, and the ihave entries of one window.
+#ifndef FLOODCHAT_BROADCAST_TREE_H_
+#define FLOODCHAT_BROADCAST_TREE_H_
+
+#include <cstdint>
+#include <queue>
+#include <unordered_map>
+#include <vector>
+
+#include "base/buffer.h"
+#include "base/diag.h"
+#include "broadcast/broadcast.h"
+#include "broadcast/flood.h"
+#include "broadcast/relay.h"
+#include "links.h"
+#include "wire/tree.h"
+
+namespace floodchat {
+
+struct TreeConfig {
+  uint64_t ihave_window_ms = 10;  // announcements to a lazy link wait this long to be batched
+  uint64_t graft_floor_ms = 100;
+  uint64_t graft_ceiling_ms = 2000;
+  uint8_t swap_hops = 4;  // a lazy link this many hops shorter replaces the eager one
+  bool own_to_all = false;  // this node's own messages go whole to every link
+};
+
+// What the tree did, for /stats.
+struct TreeCounters {
+  uint64_t ihave_frames = 0, ihave_ids = 0;
+  uint64_t grafts = 0;      // graft frames sent (fetching or not)
+  uint64_t prunes = 0;      // prune frames sent
+  uint64_t graft_answers = 0;
+  uint64_t swaps = 0;
+};
+
+class Tree : public Broadcast {
+ public:
+  // `links`, `sink` and `log` outlive the policy.
+  Tree(Links* links, MessageSink* sink, const Log* log)
+      : links_(links), sink_(sink), log_(log) {}
+
+  // Grafts are answered from the store (config.store_bytes, which should
+  // not be 0: a node without a store floods). False if the memory cannot be
+  // had.
+  bool Init(const FloodConfig& config, const TreeConfig& tree);
+
+  Message Originate(std::string_view nick, std::string_view text, uint64_t now) override;
+  bool Announce(std::string_view nick, std::string_view event, bool keep_if_alone,
+                uint64_t now) override;
+  void OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t frame_size,
+                 uint64_t now, Via via = Via::kPush) override;
+  void OnPeerUp(PeerId peer, uint64_t now) override;
+  void OnPeerDown(PeerId peer, uint64_t now) override;
+  void SetWallOffset(uint64_t offset) override { wall_offset_ = offset; }
+  void Tick(uint64_t now) override;
+  uint64_t NextWake() const override;
+  void Prefetch(const MessageId& id) const override { relay_.Prefetch(id); }
+
+  size_t PendingBytes() const override { return pending_.size(); }
+  uint64_t PendingMessages() const override { return pending_count_; }
+  BroadcastCounters counters() const override;
+  const DedupRing& seen() const override { return relay_.seen(); }
+  const OriginTable& origins() const override { return relay_.origins(); }
+  uint64_t SettleGaps(uint64_t node_id) override { return relay_.SettleGaps(node_id); }
+  const MessageStore& store() const override { return relay_.store(); }
+
+  // The tree's frames from a peer (wire/tree.h); false and *why when one is
+  // malformed.
+  bool OnIhave(PeerId from, const Frame& frame, uint64_t now, const char** why);
+  bool OnGraft(PeerId from, const Frame& frame, uint64_t now, const char** why);
+  bool OnPrune(PeerId from, const Frame& frame, uint64_t now, const char** why);
+  bool OnTreeFrame(PeerId from, const Frame& frame, uint64_t now, const char** why);
+
+  const TreeCounters& tree_counters() const { return tree_counters_; }
+  // A link's state: "eager", "lazy", or "flood" (a peer that does not run
+  // the tree); null for no such link.
+  const char* LinkState(PeerId peer) const;
+  size_t eager_count() const;
+  size_t lazy_count() const;
+  // The wait before grafting an ID `peer` announced, now.
+  uint64_t GraftWait(PeerId peer) const;
+
+  static constexpr size_t kMaxMissing = 8192;
+  static constexpr size_t kMaxAnnouncers = 4;
+  static constexpr size_t kRecent = 256;
+  static constexpr uint64_t kSwapIntervalMs = 1000;
+  // A graft is answered only while the asker's queue is below this.
+  static constexpr size_t kAnswerQueueLimit = size_t{1} << 20;
+
+ private:
+  struct Link {
+    PeerId id = kNoPeer;
+    bool tree = false;   // it said it runs the tree
+    bool eager = true;
+    uint64_t rtt_ms = 0;  // graft round trip, smoothed; 0: none measured
+    uint64_t swapped_at = 0;  // 0: never
+    std::vector<uint8_t> ihave;  // entries waiting for the window to end
+    size_t ihave_count = 0;
+  };
+  struct Missing {
+    uint64_t first_ms = 0;  // when it was first announced
+    uint64_t deadline = 0;
+    PeerId announcers[kMaxAnnouncers] = {};
+    uint8_t count = 0, next = 0;
+    PeerId grafted_from = kNoPeer;
+    uint64_t grafted_at = 0;
+  };
+  struct Recent {
+    MessageId id{};
+    PeerId from = kNoPeer;
+    uint8_t hops = 0;
+    bool used = false;
+  };
+  struct IdHash {
+    IdHash() : key(0) {}
+    explicit IdHash(uint64_t k) : key(k) {}
+    size_t operator()(const MessageId& id) const;
+    uint64_t key;
+  };
+  using Timer = std::pair<uint64_t, MessageId>;  // deadline, ID
+  struct Later {
+    bool operator()(const Timer& a, const Timer& b) const { return a.first > b.first; }
+  };
+
+  Link* Find(PeerId peer);
+  const Link* Find(PeerId peer) const;
+  // Sends a message frame to the eager links (every link if `all`) but
+  // `except`, and queues its ID for the lazy ones.
+  void Spread(const Message& m, uint8_t hops, const uint8_t* frame, size_t size, PeerId except,
+              bool all, uint64_t now);
+  void Originated(const Message& m, uint64_t now);
+  void FlushIhave(Link* link);
+  void Expire(const MessageId& id, Missing* miss, uint64_t now);
+  void SendControl(PeerId peer, uint8_t type);
+  Recent& RecentSlot(const MessageId& id);
+  // A link other than `peer`'s sends messages whole (eager, or flooding).
+  bool AnotherPusher(PeerId peer) const;
+  // Not swapped in the last kSwapIntervalMs.
+  bool Settled(const Link& l, uint64_t now) const;
+
+  Links* links_;
+  MessageSink* sink_;
+  const Log* log_;
+  TreeConfig tree_;
+  uint8_t hop_limit_ = 64;
+  uint64_t wall_offset_ = 0;
+  Relay relay_;
+  std::vector<Link> links_up_;  // in the order they came up
+  Buffer pending_;  // own messages encoded while no peer was up
+  uint64_t pending_count_ = 0;
+  Buffer scratch_;  // one own message, encoded once for every peer
+  Buffer control_;  // a tree frame, or a graft's answer
+  uint64_t payload_sends_ = 0;
+  uint64_t ihave_due_ = UINT64_MAX;  // when the oldest waiting entries go
+  uint64_t lag_ms_ = 0;              // smoothed; 0: none measured
+  std::unordered_map<MessageId, Missing, IdHash> missing_;
+  std::priority_queue<Timer, std::vector<Timer>, Later> timers_;
+  std::vector<Recent> recent_;
+  TreeCounters tree_counters_;
+};
+
+}  // namespace floodchat
+
+#endif  // FLOODCHAT_BROADCAST_TREE_H_

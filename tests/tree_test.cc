@@ -1,0 +1,430 @@
+// The broadcast tree through a fake of the connections and a hand-held
+// clock: which links get messages whole and which get announcements, when
+// it prunes and grafts, what it answers from its store, and the frames'
+// codec.
+#include "broadcast/tree.h"
+
+#include <gtest/gtest.h>
+
+#include "fake_links.h"
+#include "wire/summary.h"
+
+namespace floodchat {
+namespace {
+
+using floodchat_test::FakeLinks;
+using floodchat_test::FrameOf;
+using floodchat_test::IdOf;
+using floodchat_test::MessageFrame;
+
+std::string Bytes(const Buffer& b) {
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+class TreeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    log_.CaptureInto(&said_);
+    FloodConfig c;
+    c.node_id = 0xabc;
+    c.counter_start = 100;
+    c.seen = 256;
+    c.hop_limit = 8;
+    c.store_bytes = 1 << 20;
+    ASSERT_TRUE(tree_.Init(c, TreeConfig()));
+  }
+
+  // Peers up, each said it runs the tree.
+  void Up(std::initializer_list<PeerId> peers, uint64_t now = 0) {
+    for (PeerId p : peers) {
+      tree_.OnPeerUp(p, now);
+      Control(p, kTypeTree);
+    }
+    links_.sent.clear();
+  }
+  void Control(PeerId from, uint8_t type, uint64_t now = 0) {
+    Buffer b;
+    AppendEmpty(type, &b);
+    std::string f = Bytes(b);
+    const char* why = nullptr;
+    bool ok = type == kTypeTree ? tree_.OnTreeFrame(from, FrameOf(f), now, &why)
+                                : tree_.OnPrune(from, FrameOf(f), now, &why);
+    ASSERT_TRUE(ok) << why;
+  }
+  void Offer(PeerId from, std::string frame, uint64_t now, Via via = Via::kPush) {
+    Frame f = FrameOf(frame);
+    Message m;
+    const char* why = nullptr;
+    ASSERT_TRUE(ParseMessage(f, &m, &why)) << why;
+    tree_.OnMessage(from, m, reinterpret_cast<uint8_t*>(&frame[0]), frame.size(), now, via);
+  }
+  void Ihave(PeerId from, const MessageId& id, uint8_t hops, uint64_t now) {
+    uint8_t entry[kIhaveEntryBytes];
+    PutIhaveEntry(id, hops, entry);
+    Buffer b;
+    AppendIhave(entry, 1, &b);
+    std::string f = Bytes(b);
+    const char* why = nullptr;
+    ASSERT_TRUE(tree_.OnIhave(from, FrameOf(f), now, &why)) << why;
+  }
+  void Graft(PeerId from, const MessageId& id, uint8_t flags, uint64_t now) {
+    Buffer b;
+    AppendGraft(flags, id, &b);
+    std::string f = Bytes(b);
+    const char* why = nullptr;
+    ASSERT_TRUE(tree_.OnGraft(from, FrameOf(f), now, &why)) << why;
+  }
+  // Runs the timers from `from` to `to` a millisecond at a time.
+  void RunTo(uint64_t from, uint64_t to) {
+    for (uint64_t t = from; t <= to; ++t)
+      if (tree_.NextWake() <= t) tree_.Tick(t);
+  }
+  // The IDs of the graft frames sent to `peer`, and their flags.
+  std::vector<std::pair<MessageId, uint8_t>> GraftsTo(PeerId peer) {
+    std::vector<std::pair<MessageId, uint8_t>> out;
+    for (const std::string& f : links_.SentTo(peer, kTypeGraft)) {
+      uint8_t flags = 0;
+      MessageId id;
+      const char* why = nullptr;
+      EXPECT_TRUE(ParseGraft(FrameOf(f), &flags, &id, &why)) << why;
+      out.emplace_back(id, flags);
+    }
+    return out;
+  }
+  std::vector<IhaveEntry> IhavesTo(PeerId peer) {
+    std::vector<IhaveEntry> out;
+    for (const std::string& f : links_.SentTo(peer, kTypeIhave)) {
+      Frame fr = FrameOf(f);
+      size_t n = 0;
+      const char* why = nullptr;
+      EXPECT_TRUE(ParseIhave(fr, &n, &why)) << why;
+      for (size_t i = 0; i < n; ++i) out.push_back(IhaveAt(fr, i));
+    }
+    return out;
+  }
+
+  FakeLinks links_;
+  std::vector<std::string> said_;
+  Log log_{2};
+  Tree tree_{&links_, &links_, &log_};
+};
+
+TEST_F(TreeTest, EveryLinkStartsEagerAndEachNewLinkIsToldTheNodeRunsTheTree) {
+  tree_.OnPeerUp(1, 0);
+  tree_.OnPeerUp(2, 0);
+  EXPECT_EQ(links_.SentTo(1, kTypeTree).size(), 1u);
+  EXPECT_EQ(links_.SentTo(2, kTypeTree).size(), 1u);
+  EXPECT_STREQ(tree_.LinkState(1), "flood");  // until it says it runs the tree
+  Control(1, kTypeTree);
+  EXPECT_STREQ(tree_.LinkState(1), "eager");
+  EXPECT_EQ(tree_.LinkState(3), nullptr);
+  links_.sent.clear();
+  tree_.Originate("me", "hi", 5);
+  EXPECT_EQ(links_.SentTo(1, kTypeMessage).size(), 1u);
+  EXPECT_EQ(links_.SentTo(2, kTypeMessage).size(), 1u);
+  EXPECT_EQ(tree_.counters().payload_sends, 2u);
+}
+
+TEST_F(TreeTest, ACopyOverAnEagerLinkPrunesItAndThenItGetsAnnouncementsBatched) {
+  Up({1, 2, 3});
+  Offer(1, MessageFrame(7, 1, "x", "one"), 10);
+  ASSERT_EQ(links_.delivered.size(), 1u);
+  EXPECT_EQ(links_.SentTo(2, kTypeMessage).size(), 1u);
+  EXPECT_EQ(links_.SentTo(3, kTypeMessage).size(), 1u);
+  EXPECT_TRUE(links_.SentTo(1, kTypeMessage).empty());  // not back where it came from
+  links_.sent.clear();
+  Offer(2, MessageFrame(7, 1, "x", "one", 2), 20);  // the copy
+  EXPECT_EQ(links_.SentTo(2, kTypePrune).size(), 1u);
+  EXPECT_STREQ(tree_.LinkState(2), "lazy");
+  EXPECT_EQ(tree_.tree_counters().prunes, 1u);
+  EXPECT_EQ(links_.delivered.size(), 1u);
+  // A second copy on the now lazy link prunes nothing more.
+  Offer(2, MessageFrame(7, 1, "x", "one", 2), 21);
+  EXPECT_EQ(links_.SentTo(2, kTypePrune).size(), 1u);
+  links_.sent.clear();
+  // The next messages: whole to 3, announced to 2, in one frame at the end
+  // of the window.
+  Offer(1, MessageFrame(7, 2, "x", "two"), 100);
+  Offer(1, MessageFrame(7, 3, "x", "three"), 105);
+  EXPECT_EQ(links_.SentTo(3, kTypeMessage).size(), 2u);
+  EXPECT_TRUE(links_.SentTo(2, kTypeMessage).empty());
+  EXPECT_TRUE(links_.SentTo(2, kTypeIhave).empty());
+  EXPECT_EQ(tree_.NextWake(), 110u);
+  RunTo(100, 110);
+  ASSERT_EQ(links_.SentTo(2, kTypeIhave).size(), 1u);
+  std::vector<IhaveEntry> e = IhavesTo(2);
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].id, IdOf(7, 2));
+  EXPECT_EQ(e[0].hops, 2);  // as it would arrive
+  EXPECT_EQ(e[1].id, IdOf(7, 3));
+  EXPECT_EQ(links_.SentTo(2, kTypeIhave)[0].size(), kFrameHeaderBytes + 2 * kIhaveEntryBytes);
+  EXPECT_EQ(tree_.tree_counters().ihave_frames, 1u);
+  EXPECT_EQ(tree_.tree_counters().ihave_ids, 2u);
+  EXPECT_EQ(tree_.eager_count(), 2u);
+  EXPECT_EQ(tree_.lazy_count(), 1u);
+}
+
+TEST_F(TreeTest, APeerThatDoesNotRunTheTreeIsNeverPrunedNorAnnouncedTo) {
+  tree_.OnPeerUp(1, 0);  // a flood node: no tree frame
+  Up({2});
+  Offer(2, MessageFrame(7, 1, "x", "one"), 10);
+  Offer(1, MessageFrame(7, 1, "x", "one", 2), 20);  // its copy
+  EXPECT_TRUE(links_.SentTo(1, kTypePrune).empty());
+  EXPECT_STREQ(tree_.LinkState(1), "flood");
+  Control(2, kTypePrune);  // 2 prunes this node: 2 is lazy
+  links_.sent.clear();
+  tree_.Originate("me", "hi", 30);
+  RunTo(30, 50);
+  EXPECT_EQ(links_.SentTo(1, kTypeMessage).size(), 1u);
+  EXPECT_TRUE(links_.SentTo(1, kTypeIhave).empty());
+  EXPECT_EQ(IhavesTo(2).size(), 1u);
+}
+
+TEST_F(TreeTest, AnAnnouncedMessageThatDoesNotComeIsGraftedAfterTheWait) {
+  Up({1, 2});
+  uint64_t wait = tree_.GraftWait(2);
+  EXPECT_EQ(wait, 100u);  // nothing measured: the floor
+  Ihave(2, IdOf(7, 1), 3, 1000);
+  RunTo(1000, 1000 + wait - 1);
+  EXPECT_TRUE(GraftsTo(2).empty());
+  RunTo(1000 + wait, 1000 + wait);
+  auto g = GraftsTo(2);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].first, IdOf(7, 1));
+  EXPECT_EQ(g[0].second, 0);  // fetching
+  EXPECT_STREQ(tree_.LinkState(2), "eager");
+  // The answer comes: delivered once, not pruned, and sent on.
+  std::string answer = MessageFrame(7, 1, "x", "late", 3);
+  Offer(2, answer, 1000 + wait + 40, Via::kGraft);
+  ASSERT_EQ(links_.delivered.size(), 1u);
+  EXPECT_EQ(links_.SentTo(1, kTypeMessage).size(), 1u);
+  EXPECT_TRUE(links_.SentTo(2, kTypePrune).empty());
+  // Its round trip now counts in that link's wait: max(2 x 40, 0) + 50.
+  EXPECT_EQ(tree_.GraftWait(2), 130u);
+  RunTo(1000 + wait + 40, 5000);
+  EXPECT_EQ(GraftsTo(2).size(), 1u);  // nothing more asked
+}
+
+TEST_F(TreeTest, AMessagePushedSoonAfterItsAnnouncementIsNotGraftedAndSetsTheLag) {
+  Up({1, 2});
+  Ihave(2, IdOf(7, 1), 3, 1000);
+  Offer(1, MessageFrame(7, 1, "x", "one"), 1080);
+  RunTo(1000, 4000);
+  EXPECT_TRUE(GraftsTo(2).empty());
+  EXPECT_EQ(links_.delivered.size(), 1u);
+  // The lag (80 ms) sets the wait: 1.25 x 80 + 50.
+  EXPECT_EQ(tree_.GraftWait(2), 150u);
+  // An announcement of what was had changes nothing.
+  Ihave(2, IdOf(7, 1), 3, 4001);
+  EXPECT_EQ(tree_.NextWake(), UINT64_MAX);
+}
+
+TEST_F(TreeTest, WhenTheFirstAnnouncerDoesNotAnswerTheSecondIsAskedSooner) {
+  Up({1, 2, 3});
+  Ihave(2, IdOf(7, 1), 3, 1000);
+  Ihave(3, IdOf(7, 1), 3, 1020);
+  Ihave(3, IdOf(7, 1), 3, 1021);  // announced twice: still one announcer
+  RunTo(1000, 1100);
+  ASSERT_EQ(GraftsTo(2).size(), 1u);
+  EXPECT_TRUE(GraftsTo(3).empty());
+  // The second is asked after half the wait, at the floor: 100 ms.
+  RunTo(1101, 1199);
+  EXPECT_TRUE(GraftsTo(3).empty());
+  RunTo(1200, 1200);
+  ASSERT_EQ(GraftsTo(3).size(), 1u);
+  EXPECT_EQ(GraftsTo(3)[0].first, IdOf(7, 1));
+  // Then nobody is left: the ID is given up (anti-entropy's to find).
+  RunTo(1201, 3000);
+  EXPECT_EQ(links_.Count(kTypeGraft), 2u);
+  EXPECT_EQ(tree_.NextWake(), UINT64_MAX);
+}
+
+TEST_F(TreeTest, AnAnnouncerThatIsGoneIsSkipped) {
+  Up({1, 2, 3});
+  Ihave(2, IdOf(7, 1), 3, 1000);
+  Ihave(3, IdOf(7, 1), 3, 1010);
+  tree_.OnPeerDown(2, 1050);
+  RunTo(1000, 1100);
+  EXPECT_TRUE(GraftsTo(2).empty());
+  EXPECT_EQ(GraftsTo(3).size(), 1u);
+}
+
+TEST_F(TreeTest, AGraftIsAnsweredFromTheStoreAndMakesTheLinkEager) {
+  Up({1, 2});
+  Offer(1, MessageFrame(7, 1, "x", "one"), 10);
+  Offer(2, MessageFrame(7, 1, "x", "one", 2), 11);  // prunes 2
+  ASSERT_STREQ(tree_.LinkState(2), "lazy");
+  links_.sent.clear();
+  Graft(2, IdOf(7, 1), 0, 50);
+  EXPECT_STREQ(tree_.LinkState(2), "eager");
+  std::vector<std::string> answers = links_.SentTo(2, kTypeGrafted);
+  ASSERT_EQ(answers.size(), 1u);
+  Frame inner;
+  const char* why = nullptr;
+  ASSERT_TRUE(ParseEnvelope(FrameOf(answers[0]), &inner, &why)) << why;
+  Message m;
+  ASSERT_TRUE(ParseMessage(inner, &m, &why)) << why;
+  EXPECT_EQ(m.text, "one");
+  EXPECT_EQ(m.hops, 2);  // as this node sent it on
+  EXPECT_EQ(tree_.tree_counters().graft_answers, 1u);
+  // Unknown: no answer; no-fetch: none either; a full queue: none.
+  Graft(2, IdOf(7, 99), 0, 60);
+  Graft(2, IdOf(7, 1), kGraftNoFetch, 61);
+  links_.queued = Tree::kAnswerQueueLimit;
+  Graft(2, IdOf(7, 1), 0, 62);
+  EXPECT_EQ(links_.SentTo(2, kTypeGrafted).size(), 1u);
+}
+
+TEST_F(TreeTest, AShorterLazyPathSwapsWithTheEagerOneAtMostOnceASecond) {
+  Up({1, 2});
+  Offer(1, MessageFrame(7, 1, "x", "one", 6), 10);  // eager 1: six hops
+  Offer(2, MessageFrame(7, 1, "x", "one", 7), 11);  // prunes 2
+  links_.sent.clear();
+  Ihave(2, IdOf(7, 1), 3, 2000);  // 2 had it in 2 (arriving in 3): too few
+  EXPECT_TRUE(GraftsTo(2).empty());
+  Offer(1, MessageFrame(7, 2, "x", "two", 6), 2010);
+  Ihave(2, IdOf(7, 2), 2, 2020);  // four hops shorter
+  auto g = GraftsTo(2);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].second, kGraftNoFetch);
+  EXPECT_STREQ(tree_.LinkState(2), "eager");
+  EXPECT_STREQ(tree_.LinkState(1), "lazy");
+  EXPECT_EQ(links_.SentTo(1, kTypePrune).size(), 1u);
+  EXPECT_EQ(tree_.tree_counters().swaps, 1u);
+  // Back the other way within the second: not yet.
+  Offer(2, MessageFrame(7, 3, "x", "three", 6), 2100);
+  Ihave(1, IdOf(7, 3), 2, 2110);
+  EXPECT_STREQ(tree_.LinkState(1), "lazy");
+}
+
+TEST_F(TreeTest, LosingTheEagerLinkIsRepairedByTheNextAnnouncement) {
+  Up({1, 2});
+  Offer(1, MessageFrame(7, 1, "x", "one"), 10);
+  Offer(2, MessageFrame(7, 1, "x", "one", 2), 11);  // 2 lazy
+  tree_.OnPeerDown(1, 100);
+  Ihave(2, IdOf(7, 2), 2, 200);
+  RunTo(200, 300);
+  ASSERT_EQ(GraftsTo(2).size(), 1u);
+  Offer(2, MessageFrame(7, 2, "x", "two", 2), 320, Via::kGraft);
+  EXPECT_EQ(links_.delivered.size(), 2u);
+  // 2 is eager now: the next message from this node goes whole.
+  links_.sent.clear();
+  tree_.Originate("me", "hi", 400);
+  EXPECT_EQ(links_.SentTo(2, kTypeMessage).size(), 1u);
+}
+
+TEST_F(TreeTest, OwnMessagesGoWholeToEveryLinkWhenAsked) {
+  FloodConfig c;
+  c.node_id = 0xdef;
+  c.seen = 64;
+  c.store_bytes = 1 << 16;
+  TreeConfig t;
+  t.own_to_all = true;
+  FakeLinks links;
+  Tree tree(&links, &links, &log_);
+  ASSERT_TRUE(tree.Init(c, t));
+  tree.OnPeerUp(1, 0);
+  tree.OnPeerUp(2, 0);
+  Buffer b;
+  AppendEmpty(kTypePrune, &b);
+  std::string f = Bytes(b);
+  const char* why = nullptr;
+  ASSERT_TRUE(tree.OnPrune(2, FrameOf(f), 0, &why));
+  tree.Originate("me", "hi", 5);
+  EXPECT_EQ(links.SentTo(2, kTypeMessage).size(), 1u);
+  EXPECT_EQ(links.Count(kTypeIhave), 0u);
+}
+
+TEST_F(TreeTest, WhatIsAwaitedIsBounded) {
+  Up({1, 2});
+  for (uint64_t k = 0; k < Tree::kMaxMissing + 100; ++k) Ihave(2, IdOf(9, k), 2, 1000);
+  RunTo(1000, 1100);
+  EXPECT_EQ(links_.Count(kTypeGraft), Tree::kMaxMissing);
+}
+
+TEST_F(TreeTest, AloneTheOwnMessagesWaitForTheFirstPeer) {
+  tree_.Originate("me", "one", 1);
+  tree_.Originate("me", "two", 2);
+  EXPECT_EQ(tree_.PendingMessages(), 2u);
+  EXPECT_TRUE(links_.sent.empty());
+  tree_.OnPeerUp(1, 3);
+  EXPECT_EQ(links_.SentTo(1, kTypeMessage).size(), 2u);
+  EXPECT_EQ(tree_.PendingMessages(), 0u);
+  EXPECT_EQ(tree_.PendingBytes(), 0u);
+}
+
+TEST(TreeWireTest, FramesRoundTripAndBadLengthsAreRefused) {
+  uint8_t entries[2 * kIhaveEntryBytes];
+  PutIhaveEntry(IdOf(1, 2), 5, entries);
+  PutIhaveEntry(IdOf(3, 4), 6, entries + kIhaveEntryBytes);
+  Buffer b;
+  AppendIhave(entries, 2, &b);
+  std::string f = Bytes(b);
+  size_t n = 0;
+  const char* why = nullptr;
+  ASSERT_TRUE(ParseIhave(FrameOf(f), &n, &why));
+  ASSERT_EQ(n, 2u);
+  EXPECT_EQ(IhaveAt(FrameOf(f), 1).id, IdOf(3, 4));
+  EXPECT_EQ(IhaveAt(FrameOf(f), 1).hops, 6);
+  // Every truncation of the payload but the one whole entry is refused.
+  for (size_t cut = 0; cut < 2 * kIhaveEntryBytes; ++cut) {
+    Buffer t;
+    uint8_t* p = t.Reserve(kFrameHeaderBytes + cut);
+    PutU32(p, static_cast<uint32_t>(kTypeBytes + cut));
+    p[kLengthBytes] = kTypeIhave;
+    memcpy(p + kFrameHeaderBytes, entries, cut);
+    t.Commit(kFrameHeaderBytes + cut);
+    std::string tf = Bytes(t);
+    why = nullptr;
+    EXPECT_EQ(ParseIhave(FrameOf(tf), &n, &why), cut == kIhaveEntryBytes) << cut;
+    if (cut != kIhaveEntryBytes) {
+      EXPECT_STREQ(why, "ihave frame of the wrong length");
+    }
+  }
+  std::vector<uint8_t> many((kMaxIhaveEntries + 1) * kIhaveEntryBytes, 0);
+  Buffer big;
+  AppendIhave(many.data(), kMaxIhaveEntries + 1, &big);
+  std::string bf = Bytes(big);
+  EXPECT_FALSE(ParseIhave(FrameOf(bf), &n, &why));
+
+  Buffer g;
+  AppendGraft(kGraftNoFetch, IdOf(5, 6), &g);
+  std::string gf = Bytes(g);
+  uint8_t flags = 0;
+  MessageId id;
+  ASSERT_TRUE(ParseGraft(FrameOf(gf), &flags, &id, &why));
+  EXPECT_EQ(flags, kGraftNoFetch);
+  EXPECT_EQ(id, IdOf(5, 6));
+  std::string short_graft = gf.substr(0, gf.size() - 1);
+  PutU32(reinterpret_cast<uint8_t*>(&short_graft[0]), kTypeBytes + kGraftBytes - 1);
+  EXPECT_FALSE(ParseGraft(FrameOf(short_graft), &flags, &id, &why));
+  EXPECT_STREQ(why, "graft frame of the wrong length");
+
+  Buffer e;
+  AppendEmpty(kTypePrune, &e);
+  std::string ef = Bytes(e);
+  EXPECT_EQ(ef.size(), kFrameHeaderBytes);
+  EXPECT_TRUE(ParseEmpty(FrameOf(ef), &why));
+  std::string with = ef + "x";
+  PutU32(reinterpret_cast<uint8_t*>(&with[0]), kTypeBytes + 1);
+  EXPECT_FALSE(ParseEmpty(FrameOf(with), &why));
+  EXPECT_STREQ(why, "prune frame with a payload");
+
+  // A grafted frame holds exactly one message frame.
+  std::string msg = MessageFrame(1, 2, "n", "t");
+  Buffer env;
+  AppendEnvelope(kTypeGrafted, reinterpret_cast<const uint8_t*>(msg.data()), msg.size(), &env);
+  std::string envf = Bytes(env);
+  Frame inner;
+  ASSERT_TRUE(ParseEnvelope(FrameOf(envf), &inner, &why));
+  EXPECT_EQ(inner.type, kTypeMessage);
+  Buffer env2;
+  AppendEnvelope(kTypeGrafted, reinterpret_cast<const uint8_t*>(msg.data()), msg.size() - 1,
+                 &env2);
+  std::string env2f = Bytes(env2);
+  EXPECT_FALSE(ParseEnvelope(FrameOf(env2f), &inner, &why));
+  EXPECT_STREQ(why, "grafted frame that does not hold exactly one frame");
+}
+
+}  // namespace
+}  // namespace floodchat
