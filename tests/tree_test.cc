@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
+#include "broadcast/id_map.h"
 #include "fake_links.h"
 #include "wire/summary.h"
 
@@ -351,6 +354,46 @@ TEST_F(TreeTest, AloneTheOwnMessagesWaitForTheFirstPeer) {
   EXPECT_EQ(links_.SentTo(1, kTypeMessage).size(), 2u);
   EXPECT_EQ(tree_.PendingMessages(), 0u);
   EXPECT_EQ(tree_.PendingBytes(), 0u);
+}
+
+// Against a plain std::map: inserts, finds and erases in a random order,
+// through growth and shrinking, with every run of probes shifted back.
+TEST(IdMapTest, AgreesWithAMapAndStaysWithinItsBound) {
+  IdMap<uint64_t> m(12345, 5000);
+  std::map<std::pair<uint64_t, uint64_t>, uint64_t> want;
+  uint64_t state = 1;
+  auto next = [&state]() { return state = state * 6364136223846793005ULL + 1442695040888963407ULL; };
+  for (int step = 0; step < 200000; ++step) {
+    uint64_t a = next() >> 60, b = next() >> 52;  // few origins, small counters: many collisions
+    MessageId id = IdOf(a, b);
+    auto key = std::make_pair(a, b);
+    uint64_t op = next() >> 62;
+    if (op == 0) {
+      m.Erase(id);
+      want.erase(key);
+    } else if (m.Find(id) == nullptr) {
+      uint64_t* v = m.Insert(id, step);
+      if (want.size() >= 5000) {
+        EXPECT_EQ(v, nullptr);
+      } else {
+        ASSERT_NE(v, nullptr);
+        want[key] = static_cast<uint64_t>(step);
+      }
+    }
+    ASSERT_EQ(m.size(), want.size());
+    ASSERT_LE(m.slots(), 2 * 8192u);
+  }
+  for (const auto& kv : want) {
+    uint64_t* v = m.Find(IdOf(kv.first.first, kv.first.second));
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(*v, kv.second);
+  }
+  size_t seen = 0;
+  m.ForEach([&seen](const MessageId&, const uint64_t&) { ++seen; });
+  EXPECT_EQ(seen, want.size());
+  for (const auto& kv : want) m.Erase(IdOf(kv.first.first, kv.first.second));
+  EXPECT_EQ(m.size(), 0u);
+  EXPECT_LE(m.slots(), 64u);  // the memory given back
 }
 
 TEST(TreeWireTest, FramesRoundTripAndBadLengthsAreRefused) {

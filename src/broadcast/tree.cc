@@ -8,15 +8,10 @@
 
 namespace floodchat {
 
-size_t Tree::IdHash::operator()(const MessageId& id) const {
-  return static_cast<size_t>(Mix64(Mix64(GetU64(id.bytes) ^ key) + GetU64(id.bytes + 8)));
-}
-
 bool Tree::Init(const FloodConfig& config, const TreeConfig& tree) {
   tree_ = tree;
   hop_limit_ = config.hop_limit;
-  missing_ = std::unordered_map<MessageId, Missing, IdHash>(
-      16, IdHash(config.hash_key0 * 3 + config.hash_key1));
+  missing_ = IdMap<Missing>(config.hash_key0 * 3 + config.hash_key1, kMaxMissing);
   recent_.assign(kRecent, Recent{});
   return relay_.Init(config.seen, config.node_id, config.counter_start, config.hash_key0,
                      config.hash_key1, config.origin_slots, config.store_bytes);
@@ -73,7 +68,8 @@ bool Tree::Settled(const Link& l, uint64_t now) const {
 }
 
 Tree::Recent& Tree::RecentSlot(const MessageId& id) {
-  return recent_[IdHash(0)(id) & (kRecent - 1)];
+  // Unkeyed: a slot taken by a chosen ID only costs a swap not made.
+  return recent_[Mix64(GetU64(id.bytes) + GetU64(id.bytes + 8)) & (kRecent - 1)];
 }
 
 // ---- sending ----------------------------------------------------------------------------
@@ -152,9 +148,8 @@ void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t
     }
     return;
   }
-  auto it = missing_.find(message.id);
-  if (it != missing_.end()) {
-    const Missing& miss = it->second;
+  if (const Missing* found = missing_.Find(message.id)) {
+    const Missing& miss = *found;
     if (via == Via::kPush) {
       uint64_t sample = now - miss.first_ms;
       lag_ms_ = lag_ms_ == 0 ? sample : (lag_ms_ * 7 + sample) / 8;
@@ -162,7 +157,7 @@ void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t
       uint64_t sample = now - miss.grafted_at;
       from_link->rtt_ms = from_link->rtt_ms == 0 ? sample : (from_link->rtt_ms * 7 + sample) / 8;
     }
-    missing_.erase(it);
+    missing_.Erase(message.id);
   }
   sink_->Deliver(message, now);
   Recent& r = RecentSlot(message.id);
@@ -208,21 +203,19 @@ bool Tree::OnIhave(PeerId from, const Frame& frame, uint64_t now, const char** w
       }
       continue;
     }
-    auto it = missing_.find(e.id);
-    if (it != missing_.end()) {
-      Missing& miss = it->second;
+    if (Missing* found = missing_.Find(e.id)) {
+      Missing& miss = *found;
       bool known = false;
       for (uint8_t k = 0; k < miss.count; ++k) known = known || miss.announcers[k] == from;
       if (!known && miss.count < kMaxAnnouncers) miss.announcers[miss.count++] = from;
       continue;
     }
-    if (missing_.size() >= kMaxMissing) continue;  // anti-entropy will find it
     Missing miss;
     miss.first_ms = now;
     miss.deadline = now + GraftWait(from);
     miss.announcers[0] = from;
     miss.count = 1;
-    missing_.emplace(e.id, miss);
+    if (missing_.Insert(e.id, miss) == nullptr) continue;  // full: anti-entropy will find it
     timers_.push(Timer(miss.deadline, e.id));
   }
   return true;
@@ -247,7 +240,7 @@ void Tree::Expire(const MessageId& id, Missing* miss, uint64_t now) {
     timers_.push(Timer(miss->deadline, id));
     return;
   }
-  missing_.erase(id);
+  missing_.Erase(id);
 }
 
 bool Tree::OnGraft(PeerId from, const Frame& frame, uint64_t now, const char** why) {
@@ -320,15 +313,17 @@ void Tree::Tick(uint64_t now) {
   while (!timers_.empty() && timers_.top().first <= now) {
     Timer t = timers_.top();
     timers_.pop();
-    auto it = missing_.find(t.second);
-    if (it == missing_.end() || it->second.deadline != t.first) continue;  // stale
-    Expire(t.second, &it->second, now);
+    Missing* miss = missing_.Find(t.second);
+    if (miss == nullptr || miss->deadline != t.first) continue;  // stale
+    Expire(t.second, miss, now);
   }
   // Timers of IDs that came are left to expire; when they outnumber the
   // awaited ones by far, they are dropped at once.
   if (timers_.size() > 4 * kMaxMissing && timers_.size() > 4 * missing_.size()) {
     std::vector<Timer> live;
-    for (const auto& m : missing_) live.push_back(Timer(m.second.deadline, m.first));
+    missing_.ForEach([&live](const MessageId& id, const Missing& m) {
+      live.push_back(Timer(m.deadline, id));
+    });
     timers_ = std::priority_queue<Timer, std::vector<Timer>, Later>(Later(), std::move(live));
   }
 }

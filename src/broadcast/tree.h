@@ -26,13 +26,13 @@
 
 #include <cstdint>
 #include <queue>
-#include <unordered_map>
 #include <vector>
 
 #include "base/buffer.h"
 #include "base/diag.h"
 #include "broadcast/broadcast.h"
 #include "broadcast/flood.h"
+#include "broadcast/id_map.h"
 #include "broadcast/relay.h"
 #include "links.h"
 #include "wire/tree.h"
@@ -134,12 +134,6 @@ class Tree : public Broadcast {
     uint8_t hops = 0;
     bool used = false;
   };
-  struct IdHash {
-    IdHash() : key(0) {}
-    explicit IdHash(uint64_t k) : key(k) {}
-    size_t operator()(const MessageId& id) const;
-    uint64_t key;
-  };
   using Timer = std::pair<uint64_t, MessageId>;  // deadline, ID
   struct Later {
     bool operator()(const Timer& a, const Timer& b) const { return a.first > b.first; }
@@ -176,7 +170,7 @@ class Tree : public Broadcast {
   uint64_t payload_sends_ = 0;
   uint64_t ihave_due_ = UINT64_MAX;  // when the oldest waiting entries go
   uint64_t lag_ms_ = 0;              // smoothed; 0: none measured
-  std::unordered_map<MessageId, Missing, IdHash> missing_;
+  IdMap<Missing> missing_{0, kMaxMissing};
   std::priority_queue<Timer, std::vector<Timer>, Later> timers_;
   std::vector<Recent> recent_;
   TreeCounters tree_counters_;
