@@ -248,7 +248,8 @@ TEST(SimScenarioTest, CommandLineIsCheckedAndJsonHasTheFieldsInOrder) {
   r.rmr = 0.5;
   EXPECT_EQ(ResultJson(r),
             "{\"nodes\":3,\"messages\":0,\"deliveries\":0,\"missed\":0,\"duplicates_printed\":0,"
-            "\"payload_sends\":0,\"rmr\":0.5000,\"ldh\":0,\"control_bytes\":0,\"sim_seconds\":0.000,"
+            "\"payload_sends\":0,\"rmr\":0.5000,\"rmr_after_10\":0.0000,\"ldh\":0,"
+            "\"last_delivery_ms_median\":0,\"last_delivery_ms_max\":0,\"control_bytes\":0,\"sim_seconds\":0.000,"
             "\"wall_seconds\":0.000,\"peak_rss_kib\":0,\"repair_ms\":0,\"unrecovered\":0,"
             "\"unrecovered_mismatched\":0}");
 }

@@ -338,11 +338,23 @@ TEST_F(TreeTest, OwnMessagesGoWholeToEveryLinkWhenAsked) {
   EXPECT_EQ(links.Count(kTypeIhave), 0u);
 }
 
-TEST_F(TreeTest, WhatIsAwaitedIsBounded) {
-  Up({1, 2});
+TEST_F(TreeTest, WhatIsAwaitedIsBoundedInAllAndPerPeer) {
+  Up({1, 2, 3, 4, 5, 6});
+  // One peer announcing what does not exist takes a quarter at most; the
+  // others still get theirs awaited, up to the bound.
   for (uint64_t k = 0; k < Tree::kMaxMissing + 100; ++k) Ihave(2, IdOf(9, k), 2, 1000);
+  for (PeerId p : {3, 4, 5, 6})
+    for (uint64_t k = 0; k < Tree::kMaxMissingPerPeer; ++k) Ihave(p, IdOf(p, k), 2, 1000);
   RunTo(1000, 1100);
-  EXPECT_EQ(links_.Count(kTypeGraft), Tree::kMaxMissing);
+  EXPECT_EQ(GraftsTo(2).size(), Tree::kMaxMissingPerPeer);
+  EXPECT_EQ(GraftsTo(3).size(), Tree::kMaxMissingPerPeer);
+  EXPECT_EQ(links_.Count(kTypeGraft), Tree::kMaxMissing);  // 6 had no room
+  // Given up once no announcer is left: room again.
+  RunTo(1101, 1300);
+  links_.sent.clear();
+  Ihave(6, IdOf(6, 999999), 2, 1301);
+  RunTo(1301, 1401);
+  EXPECT_EQ(GraftsTo(6).size(), 1u);
 }
 
 TEST_F(TreeTest, AloneTheOwnMessagesWaitForTheFirstPeer) {

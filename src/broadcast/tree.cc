@@ -157,7 +157,7 @@ void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t
       uint64_t sample = now - miss.grafted_at;
       from_link->rtt_ms = from_link->rtt_ms == 0 ? sample : (from_link->rtt_ms * 7 + sample) / 8;
     }
-    missing_.Erase(message.id);
+    Forget(message.id, miss);
   }
   sink_->Deliver(message, now);
   Recent& r = RecentSlot(message.id);
@@ -210,12 +210,16 @@ bool Tree::OnIhave(PeerId from, const Frame& frame, uint64_t now, const char** w
       if (!known && miss.count < kMaxAnnouncers) miss.announcers[miss.count++] = from;
       continue;
     }
+    // Full, or this peer's share taken: the eager links, or else
+    // anti-entropy, will bring it.
+    if (l->awaited >= kMaxMissingPerPeer) continue;
     Missing miss;
     miss.first_ms = now;
     miss.deadline = now + GraftWait(from);
     miss.announcers[0] = from;
     miss.count = 1;
-    if (missing_.Insert(e.id, miss) == nullptr) continue;  // full: anti-entropy will find it
+    if (missing_.Insert(e.id, miss) == nullptr) continue;
+    ++l->awaited;
     timers_.push(Timer(miss.deadline, e.id));
   }
   return true;
@@ -240,6 +244,11 @@ void Tree::Expire(const MessageId& id, Missing* miss, uint64_t now) {
     timers_.push(Timer(miss->deadline, id));
     return;
   }
+  Forget(id, *miss);
+}
+
+void Tree::Forget(const MessageId& id, const Missing& miss) {
+  if (Link* first = Find(miss.announcers[0])) --first->awaited;
   missing_.Erase(id);
 }
 

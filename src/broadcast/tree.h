@@ -19,8 +19,9 @@
 // link). A peer that never said it runs the tree (wire/tree.h) is always
 // eager: a flood node between tree nodes gets and gives every message whole.
 //
-// Memory is bounded: kMaxMissing announced IDs awaited, kRecent recent
-// deliveries remembered for swapping, and the ihave entries of one window.
+// Memory is bounded: kMaxMissing announced IDs awaited (a quarter of them
+// at most first announced by any one peer), kRecent recent deliveries
+// remembered for swapping, and the ihave entries of one window.
 #ifndef FLOODCHAT_BROADCAST_TREE_H_
 #define FLOODCHAT_BROADCAST_TREE_H_
 
@@ -104,6 +105,9 @@ class Tree : public Broadcast {
   uint64_t GraftWait(PeerId peer) const;
 
   static constexpr size_t kMaxMissing = 8192;
+  // One peer's first announcements take at most this share of them, so a
+  // peer that announces what does not exist cannot crowd out the others.
+  static constexpr size_t kMaxMissingPerPeer = kMaxMissing / 4;
   static constexpr size_t kMaxAnnouncers = 4;
   static constexpr size_t kRecent = 256;
   static constexpr uint64_t kSwapIntervalMs = 1000;
@@ -118,6 +122,7 @@ class Tree : public Broadcast {
     uint64_t rtt_ms = 0;  // graft round trip, smoothed; 0: none measured
     uint64_t swapped_at = 0;  // 0: never
     std::vector<uint8_t> ihave;  // entries waiting for the window to end
+    size_t awaited = 0;  // IDs awaited that it announced first
     size_t ihave_count = 0;
   };
   struct Missing {
@@ -148,6 +153,8 @@ class Tree : public Broadcast {
   void Originated(const Message& m, uint64_t now);
   void FlushIhave(Link* link);
   void Expire(const MessageId& id, Missing* miss, uint64_t now);
+  // Stops awaiting `id`.
+  void Forget(const MessageId& id, const Missing& miss);
   void SendControl(PeerId peer, uint8_t type);
   Recent& RecentSlot(const MessageId& id);
   // A link other than `peer`'s sends messages whole (eager, or flooding).

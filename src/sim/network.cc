@@ -408,10 +408,18 @@ void SimNetwork::CountFrames(const uint8_t* bytes, size_t size) {
     size_t wire = kLengthBytes + GetU32(bytes + at);
     uint8_t type = bytes[at + kLengthBytes];
     // A graft's answer is a payload sent, in its envelope.
+    size_t inner = type == kTypeGrafted ? kFrameHeaderBytes : 0;
     if (type == kTypeMessage ||
         (type == kTypeGrafted && wire >= 2 * kFrameHeaderBytes &&
          bytes[at + kFrameHeaderBytes + kLengthBytes] == kTypeMessage)) {
       ++totals_.payload_sends;
+      Frame f;
+      Message m;
+      const char* why = nullptr;
+      uint32_t index;
+      if (DecodeFrame(bytes + at + inner, wire - inner, wire, &f, &why) == DecodeStatus::kFrame &&
+          ParseMessage(f, &m, &why) && MessageIndex(m.text, &index) && index < messages_.size())
+        ++messages_[index].payload_sends;
     } else {
       totals_.control_bytes += wire;
     }

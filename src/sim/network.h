@@ -55,6 +55,7 @@ struct MessageRecord {
   uint32_t deliveries = 0;  // nodes that printed it
   uint32_t max_hops = 0;    // the largest hop count at a first delivery
   uint64_t last_delivery = 0;  // when the latest first delivery was
+  uint64_t payload_sends = 0;  // its frames put on connections (graft answers too)
   std::vector<uint64_t> delivered;  // a bit per node
 };
 

@@ -315,12 +315,30 @@ Result RunScenario(const Scenario& s) {
   r.control_bytes = t.control_bytes;
   r.rmr = t.deliveries == 0 ? 0
                             : static_cast<double>(t.payload_sends) / static_cast<double>(t.deliveries) - 1;
+  uint64_t later_sends = 0, later_deliveries = 0;
+  std::vector<uint64_t> took;
   for (size_t i = 0; i < net.messages().size(); ++i) {
     const MessageRecord& m = net.messages()[i];
     r.ldh = std::max<uint64_t>(r.ldh, m.max_hops);
     if (heal != 0 && i < s.messages && m.last_delivery > heal)
       r.repair_ms = std::max(r.repair_ms, m.last_delivery - heal);
+    if (killed > 0 && m.sent_at >= kill_at && m.last_delivery > m.sent_at)
+      r.repair_ms = std::max(r.repair_ms, m.last_delivery - m.sent_at);
+    if (i < s.messages && m.sent_at != 0 && m.last_delivery > m.sent_at)
+      took.push_back(m.last_delivery - m.sent_at);
+    if (i >= 10 && i < s.messages) {
+      later_sends += m.payload_sends;
+      later_deliveries += m.deliveries;
+    }
   }
+  if (!took.empty()) {
+    std::sort(took.begin(), took.end());
+    r.last_delivery_ms_median = took[took.size() / 2];
+    r.last_delivery_ms_max = took.back();
+  }
+  r.rmr_after_10 = later_deliveries == 0 ? 0
+                                         : static_cast<double>(later_sends) /
+                                                   static_cast<double>(later_deliveries) - 1;
   r.sim_seconds = static_cast<double>(end - t0) / 1000;
   r.events = t.events;
   r.wall_seconds =
@@ -331,16 +349,18 @@ Result RunScenario(const Scenario& s) {
 }
 
 std::string ResultJson(const Result& r) {
-  char line[512];
+  char line[640];
   auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
   snprintf(line, sizeof line,
            "{\"nodes\":%llu,\"messages\":%llu,\"deliveries\":%llu,\"missed\":%llu,"
-           "\"duplicates_printed\":%llu,\"payload_sends\":%llu,\"rmr\":%.4f,\"ldh\":%llu,"
+           "\"duplicates_printed\":%llu,\"payload_sends\":%llu,\"rmr\":%.4f,\"rmr_after_10\":%.4f,"
+           "\"ldh\":%llu,\"last_delivery_ms_median\":%llu,\"last_delivery_ms_max\":%llu,"
            "\"control_bytes\":%llu,\"sim_seconds\":%.3f,\"wall_seconds\":%.3f,"
            "\"peak_rss_kib\":%llu,\"repair_ms\":%llu,\"unrecovered\":%llu,"
            "\"unrecovered_mismatched\":%llu}",
            u(r.nodes), u(r.messages), u(r.deliveries), u(r.missed), u(r.duplicates_printed),
-           u(r.payload_sends), r.rmr, u(r.ldh), u(r.control_bytes), r.sim_seconds, r.wall_seconds,
+           u(r.payload_sends), r.rmr, r.rmr_after_10, u(r.ldh),
+           u(r.last_delivery_ms_median), u(r.last_delivery_ms_max), u(r.control_bytes), r.sim_seconds, r.wall_seconds,
            u(r.peak_rss_kib), u(r.repair_ms), u(r.unrecovered), u(r.unrecovered_mismatched));
   return line;
 }

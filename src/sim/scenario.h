@@ -61,8 +61,15 @@ struct Result {
   uint64_t nodes = 0, messages = 0, deliveries = 0, missed = 0, duplicates_printed = 0;
   uint64_t payload_sends = 0, control_bytes = 0, ldh = 0;
   double rmr = 0, sim_seconds = 0, wall_seconds = 0;
+  // RMR over the messages after the first 10 (the tree's first ones flood).
+  double rmr_after_10 = 0;
+  // From a message's send to its last first delivery: the median and the
+  // largest over the messages.
+  uint64_t last_delivery_ms_median = 0, last_delivery_ms_max = 0;
   uint64_t peak_rss_kib = 0;
   // --partition: from the heal to the last first delivery of any message.
+  // --churn: the longest a message sent after the kill took to reach every
+  // survivor.
   uint64_t repair_ms = 0;
   // What live nodes count as unrecovered, all told, and the nodes whose
   // count is not exactly what they missed.

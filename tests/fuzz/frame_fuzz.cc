@@ -8,6 +8,7 @@
 
 #include "wire/frame.h"
 #include "wire/summary.h"
+#include "wire/tree.h"
 
 namespace floodchat {
 namespace {
@@ -88,6 +89,48 @@ void CheckFrame(const Frame& f, const uint8_t* wire) {
     CheckFrame(inner, f.payload);
   } else {
     Require(why != nullptr);
+  }
+  // The tree's frames, and a grafted frame's inside.
+  size_t entries = 0;
+  why = nullptr;
+  if (ParseIhave(f, &entries, &why)) {
+    Require(entries >= 1 && entries <= kMaxIhaveEntries);
+    Buffer again;
+    AppendIhave(f.payload, entries, &again);
+    Require(f.type != kTypeIhave || SameBytes(again, wire, f.wire_size));
+    for (size_t i = 0; i < entries; ++i) {
+      IhaveEntry e = IhaveAt(f, i);
+      Require(memcmp(e.id.bytes, f.payload + i * kIhaveEntryBytes, kMessageIdBytes) == 0);
+    }
+  } else {
+    Require(why != nullptr);
+  }
+  uint8_t flags = 0;
+  MessageId id;
+  why = nullptr;
+  if (ParseGraft(f, &flags, &id, &why)) {
+    Buffer again;
+    AppendGraft(flags, id, &again);
+    Require(f.type != kTypeGraft || SameBytes(again, wire, f.wire_size));
+  } else {
+    Require(why != nullptr);
+  }
+  why = nullptr;
+  if (ParseEmpty(f, &why)) {
+    Buffer again;
+    AppendEmpty(f.type, &again);
+    Require(SameBytes(again, wire, f.wire_size));
+  } else {
+    Require(why != nullptr);
+  }
+  if (f.type == kTypeGrafted) {
+    why = nullptr;
+    if (ParseEnvelope(f, &inner, &why)) {
+      Require(inner.wire_size == f.payload_size);
+      CheckFrame(inner, f.payload);
+    } else {
+      Require(why != nullptr);
+    }
   }
   uint16_t count = 0;
   why = nullptr;
