@@ -249,7 +249,8 @@ TEST(SimScenarioTest, CommandLineIsCheckedAndJsonHasTheFieldsInOrder) {
   EXPECT_EQ(ResultJson(r),
             "{\"nodes\":3,\"messages\":0,\"deliveries\":0,\"missed\":0,\"duplicates_printed\":0,"
             "\"payload_sends\":0,\"rmr\":0.5000,\"rmr_after_10\":0.0000,\"ldh\":0,"
-            "\"last_delivery_ms_median\":0,\"last_delivery_ms_max\":0,\"control_bytes\":0,\"sim_seconds\":0.000,"
+            "\"last_delivery_ms_median\":0,\"last_delivery_ms_max\":0,\"control_bytes\":0,\"grafts\":0,\"graft_answers\":0,"
+            "\"prunes\":0,\"swaps\":0,\"sim_seconds\":0.000,"
             "\"wall_seconds\":0.000,\"peak_rss_kib\":0,\"repair_ms\":0,\"unrecovered\":0,"
             "\"unrecovered_mismatched\":0}");
 }

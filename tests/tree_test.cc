@@ -50,9 +50,26 @@ class TreeTest : public ::testing::Test {
     AppendEmpty(type, &b);
     std::string f = Bytes(b);
     const char* why = nullptr;
-    bool ok = type == kTypeTree ? tree_.OnTreeFrame(from, FrameOf(f), now, &why)
-                                : tree_.OnPrune(from, FrameOf(f), now, &why);
-    ASSERT_TRUE(ok) << why;
+    ASSERT_TRUE(tree_.OnTreeFrame(from, FrameOf(f), now, &why)) << why;
+  }
+  // `from` prunes this node for `origin`'s messages.
+  void Prune(PeerId from, uint64_t origin, uint64_t now = 0) {
+    Buffer b;
+    AppendPrune(origin, &b);
+    std::string f = Bytes(b);
+    const char* why = nullptr;
+    ASSERT_TRUE(tree_.OnPrune(from, FrameOf(f), now, &why)) << why;
+  }
+  // The origins named by the prune frames sent to `peer`.
+  std::vector<uint64_t> PrunesTo(PeerId peer) {
+    std::vector<uint64_t> out;
+    for (const std::string& f : links_.SentTo(peer, kTypePrune)) {
+      uint64_t origin = 0;
+      const char* why = nullptr;
+      EXPECT_TRUE(ParsePrune(FrameOf(f), &origin, &why)) << why;
+      out.push_back(origin);
+    }
+    return out;
   }
   void Offer(PeerId from, std::string frame, uint64_t now, Via via = Via::kPush) {
     Frame f = FrameOf(frame);
@@ -137,13 +154,16 @@ TEST_F(TreeTest, ACopyOverAnEagerLinkPrunesItAndThenItGetsAnnouncementsBatched) 
   EXPECT_TRUE(links_.SentTo(1, kTypeMessage).empty());  // not back where it came from
   links_.sent.clear();
   Offer(2, MessageFrame(7, 1, "x", "one", 2), 20);  // the copy
-  EXPECT_EQ(links_.SentTo(2, kTypePrune).size(), 1u);
+  EXPECT_EQ(PrunesTo(2), std::vector<uint64_t>{7});  // for that origin
   EXPECT_STREQ(tree_.LinkState(2), "lazy");
   EXPECT_EQ(tree_.tree_counters().prunes, 1u);
   EXPECT_EQ(links_.delivered.size(), 1u);
-  // A second copy on the now lazy link prunes nothing more.
+  // A copy pushed over the now lazy link: 2 has not heard yet, and is told
+  // again; the link stays lazy and nothing is delivered.
   Offer(2, MessageFrame(7, 1, "x", "one", 2), 21);
-  EXPECT_EQ(links_.SentTo(2, kTypePrune).size(), 1u);
+  EXPECT_EQ(PrunesTo(2), (std::vector<uint64_t>{7, 7}));
+  EXPECT_STREQ(tree_.LinkState(2), "lazy");
+  EXPECT_EQ(links_.delivered.size(), 1u);
   links_.sent.clear();
   // The next messages: whole to 3, announced to 2, in one frame at the end
   // of the window.
@@ -167,6 +187,53 @@ TEST_F(TreeTest, ACopyOverAnEagerLinkPrunesItAndThenItGetsAnnouncementsBatched) 
   EXPECT_EQ(tree_.lazy_count(), 1u);
 }
 
+// Each origin has a tree of its own: a link pruned for one origin's
+// messages still carries another's whole, and a new origin's tree starts
+// from the links' shared states (the last change any origin made).
+TEST_F(TreeTest, EachOriginHasItsOwnTreeAndANewOneStartsFromTheSharedStates) {
+  Up({1, 2, 3});
+  Offer(1, MessageFrame(7, 1, "x", "seven"), 10);  // origin 7 by 1
+  Offer(2, MessageFrame(8, 1, "y", "eight"), 11);  // origin 8 by 2
+  links_.sent.clear();
+  Offer(2, MessageFrame(7, 1, "x", "seven", 2), 20);  // 2 is not needed for 7
+  EXPECT_EQ(PrunesTo(2), std::vector<uint64_t>{7});
+  Offer(1, MessageFrame(8, 1, "y", "eight", 2), 21);  // 1 is not needed for 8
+  EXPECT_EQ(PrunesTo(1), std::vector<uint64_t>{8});
+  links_.sent.clear();
+  // 7's next message: whole to 3, announced to 2; 8's: whole to 3,
+  // announced to 1. (Each also comes from the link that is eager for it.)
+  Offer(1, MessageFrame(7, 2, "x", "seven again"), 100);
+  Offer(2, MessageFrame(8, 2, "y", "eight again"), 101);
+  EXPECT_EQ(links_.SentTo(3, kTypeMessage).size(), 2u);
+  EXPECT_TRUE(links_.SentTo(1, kTypeMessage).empty());
+  EXPECT_TRUE(links_.SentTo(2, kTypeMessage).empty());
+  RunTo(100, 120);
+  ASSERT_EQ(IhavesTo(2).size(), 1u);
+  EXPECT_EQ(IhavesTo(2)[0].id, IdOf(7, 2));
+  ASSERT_EQ(IhavesTo(1).size(), 1u);
+  EXPECT_EQ(IhavesTo(1)[0].id, IdOf(8, 2));
+  // 2 prunes this node for origin 9. The shared states are now lazy for 1
+  // (last set for 8) and 2 (for 9): origin 10, new here, starts so.
+  links_.sent.clear();
+  Prune(2, 9);
+  EXPECT_STREQ(tree_.LinkState(1), "lazy");
+  EXPECT_STREQ(tree_.LinkState(2), "lazy");
+  Offer(3, MessageFrame(10, 1, "z", "ten"), 200);  // origin 10, new here
+  EXPECT_TRUE(links_.SentTo(1, kTypeMessage).empty());
+  EXPECT_TRUE(links_.SentTo(2, kTypeMessage).empty());
+  // A graft by 1 for a message of 7 makes 1 eager for 7, not for 10, whose
+  // tree is its own from its first message on.
+  Graft(1, IdOf(7, 2), kGraftNoFetch, 300);
+  links_.sent.clear();
+  Offer(3, MessageFrame(7, 3, "x", "seven, third"), 310);
+  Offer(3, MessageFrame(10, 2, "z", "ten again"), 311);
+  ASSERT_EQ(links_.SentTo(1, kTypeMessage).size(), 1u);
+  Message m;
+  const char* why = nullptr;
+  ASSERT_TRUE(ParseMessage(FrameOf(links_.SentTo(1, kTypeMessage)[0]), &m, &why));
+  EXPECT_EQ(m.text, "seven, third");
+}
+
 TEST_F(TreeTest, APeerThatDoesNotRunTheTreeIsNeverPrunedNorAnnouncedTo) {
   tree_.OnPeerUp(1, 0);  // a flood node: no tree frame
   Up({2});
@@ -174,7 +241,7 @@ TEST_F(TreeTest, APeerThatDoesNotRunTheTreeIsNeverPrunedNorAnnouncedTo) {
   Offer(1, MessageFrame(7, 1, "x", "one", 2), 20);  // its copy
   EXPECT_TRUE(links_.SentTo(1, kTypePrune).empty());
   EXPECT_STREQ(tree_.LinkState(1), "flood");
-  Control(2, kTypePrune);  // 2 prunes this node: 2 is lazy
+  Prune(2, 0xabc);  // 2 prunes this node's own messages
   links_.sent.clear();
   tree_.Originate("me", "hi", 30);
   RunTo(30, 50);
@@ -329,7 +396,7 @@ TEST_F(TreeTest, OwnMessagesGoWholeToEveryLinkWhenAsked) {
   tree.OnPeerUp(1, 0);
   tree.OnPeerUp(2, 0);
   Buffer b;
-  AppendEmpty(kTypePrune, &b);
+  AppendPrune(0xdef, &b);
   std::string f = Bytes(b);
   const char* why = nullptr;
   ASSERT_TRUE(tree.OnPrune(2, FrameOf(f), 0, &why));
@@ -456,14 +523,22 @@ TEST(TreeWireTest, FramesRoundTripAndBadLengthsAreRefused) {
   EXPECT_STREQ(why, "graft frame of the wrong length");
 
   Buffer e;
-  AppendEmpty(kTypePrune, &e);
+  AppendEmpty(kTypeTree, &e);
   std::string ef = Bytes(e);
   EXPECT_EQ(ef.size(), kFrameHeaderBytes);
   EXPECT_TRUE(ParseEmpty(FrameOf(ef), &why));
   std::string with = ef + "x";
   PutU32(reinterpret_cast<uint8_t*>(&with[0]), kTypeBytes + 1);
   EXPECT_FALSE(ParseEmpty(FrameOf(with), &why));
-  EXPECT_STREQ(why, "prune frame with a payload");
+  EXPECT_STREQ(why, "tree frame with a payload");
+  Buffer pr;
+  AppendPrune(0x1122334455667788ULL, &pr);
+  std::string pf = Bytes(pr);
+  uint64_t origin = 0;
+  ASSERT_TRUE(ParsePrune(FrameOf(pf), &origin, &why));
+  EXPECT_EQ(origin, 0x1122334455667788ULL);
+  EXPECT_FALSE(ParsePrune(FrameOf(ef), &origin, &why));
+  EXPECT_STREQ(why, "prune frame of the wrong length");
 
   // A grafted frame holds exactly one message frame.
   std::string msg = MessageFrame(1, 2, "n", "t");

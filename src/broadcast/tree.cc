@@ -12,6 +12,7 @@ bool Tree::Init(const FloodConfig& config, const TreeConfig& tree) {
   tree_ = tree;
   hop_limit_ = config.hop_limit;
   missing_ = IdMap<Missing>(config.hash_key0 * 3 + config.hash_key1, kMaxMissing);
+  trees_ = IdMap<OriginTree>(config.hash_key1 * 5 + config.hash_key0, kMaxOrigins);
   recent_.assign(kRecent, Recent{});
   return relay_.Init(config.seen, config.node_id, config.counter_start, config.hash_key0,
                      config.hash_key1, config.origin_slots, config.store_bytes);
@@ -57,14 +58,71 @@ void Tree::SendControl(PeerId peer, uint8_t type) {
   links_->Send(peer, control_.data(), control_.size());
 }
 
-bool Tree::AnotherPusher(PeerId peer) const {
+bool Tree::AnotherPusher(PeerId peer, const OriginTree* t) const {
   for (const Link& l : links_up_)
-    if (l.id != peer && (l.eager || !l.tree)) return true;
+    if (l.id != peer && !LazyFor(l, t)) return true;
   return false;
 }
 
 bool Tree::Settled(const Link& l, uint64_t now) const {
   return l.swapped_at == 0 || now >= l.swapped_at + kSwapIntervalMs;
+}
+
+void Tree::SendPrune(PeerId peer, uint64_t origin) {
+  control_.Clear();
+  AppendPrune(origin, &control_);
+  links_->Send(peer, control_.data(), control_.size());
+  ++tree_counters_.prunes;
+}
+
+namespace {
+MessageId OriginKey(uint64_t origin) {
+  MessageId k;
+  PutU64(k.bytes, origin);
+  PutU64(k.bytes + 8, 0);
+  return k;
+}
+}  // namespace
+
+Tree::OriginTree* Tree::TreeOf(uint64_t origin, uint64_t now, bool create) {
+  MessageId key = OriginKey(origin);
+  OriginTree* t = trees_.Find(key);
+  if (t != nullptr || !create) {
+    if (t != nullptr) t->used_at = now;
+    return t;
+  }
+  if (trees_.size() >= kMaxOrigins) {
+    // The origin heard from least recently gives up its tree.
+    MessageId oldest{};
+    uint64_t oldest_at = UINT64_MAX;
+    trees_.ForEach([&](const MessageId& id, const OriginTree& o) {
+      if (o.used_at < oldest_at) {
+        oldest_at = o.used_at;
+        oldest = id;
+      }
+    });
+    trees_.Erase(oldest);
+    ++tree_counters_.trees_evicted;
+  }
+  OriginTree fresh;
+  fresh.used_at = now;
+  for (const Link& l : links_up_)
+    if (l.slot != kNoSlot && l.tree && !l.eager) fresh.lazy |= uint64_t{1} << l.slot;
+  return trees_.Insert(key, fresh);
+}
+
+bool Tree::LazyFor(const Link& l, const OriginTree* t) {
+  if (!l.tree) return false;
+  if (t != nullptr && l.slot != kNoSlot) return (t->lazy >> l.slot & 1) != 0;
+  return !l.eager;
+}
+
+void Tree::SetState(Link* l, uint64_t origin, bool lazy, uint64_t now) {
+  l->eager = !lazy;
+  if (l->slot == kNoSlot) return;
+  OriginTree* t = TreeOf(origin, now, true);
+  uint64_t bit = uint64_t{1} << l->slot;
+  t->lazy = lazy ? (t->lazy | bit) : (t->lazy & ~bit);
 }
 
 Tree::Recent& Tree::RecentSlot(const MessageId& id) {
@@ -77,9 +135,12 @@ Tree::Recent& Tree::RecentSlot(const MessageId& id) {
 void Tree::Spread(const Message& m, uint8_t hops, const uint8_t* frame, size_t size,
                   PeerId except, bool all, uint64_t now) {
   bool payload = m.type == kTypeMessage;
+  // Made now if it is the origin's first message here: a snapshot of the
+  // shared states, which other origins' prunes and grafts change later.
+  const OriginTree* t = TreeOf(GetU64(m.id.bytes), now, true);
   for (Link& l : links_up_) {
     if (l.id == except) continue;
-    if (l.eager || !l.tree || all) {
+    if (all || !LazyFor(l, t)) {
       links_->Send(l.id, frame, size);
       if (payload) ++payload_sends_;
       continue;
@@ -133,6 +194,7 @@ bool Tree::Announce(std::string_view nick, std::string_view event, bool keep_if_
 void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t frame_size,
                      uint64_t now, Via via) {
   Link* from_link = Find(from);
+  uint64_t origin = GetU64(message.id.bytes);
   Verdict v = relay_.Accept(message);
   if (v.duplicate) {
     // A copy pushed over an eager link: this node has the message by
@@ -140,11 +202,20 @@ void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t
     // link that still pushes to this node is kept: in a burst, copies in
     // flight come late over every link in turn, and pruning them all would
     // leave the node to graft each message.
-    if (via == Via::kPush && from_link != nullptr && from_link->tree && from_link->eager &&
-        AnotherPusher(from)) {
-      from_link->eager = false;
-      SendControl(from, kTypePrune);
-      ++tree_counters_.prunes;
+    if (via != Via::kPush || from_link == nullptr || !from_link->tree) return;
+    const OriginTree* t = TreeOf(origin, now, false);
+    if (LazyFor(*from_link, t)) {
+      // The peer still pushes what this node takes from it as announcements
+      // only: its tree of that origin was made from another shared state,
+      // or the prune is on its way. Said again; a prune costs 13 bytes.
+      SendPrune(from, origin);
+      return;
+    }
+    if (AnotherPusher(from, t) &&
+        (tree_.useful_ms == 0 || from_link->first_at == 0 ||
+         now >= from_link->first_at + tree_.useful_ms)) {
+      SetState(from_link, origin, true, now);
+      SendPrune(from, origin);
     }
     return;
   }
@@ -159,6 +230,7 @@ void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t
     }
     Forget(message.id, miss);
   }
+  if (via == Via::kPush && from_link != nullptr) from_link->first_at = now;
   sink_->Deliver(message, now);
   Recent& r = RecentSlot(message.id);
   r.id = message.id;
@@ -185,19 +257,21 @@ bool Tree::OnIhave(PeerId from, const Frame& frame, uint64_t now, const char** w
       // Had already. If this lazy link would have brought it several hops
       // sooner than the eager one that did, the two change places.
       Recent& r = RecentSlot(e.id);
-      if (!l->eager && r.used && r.id == e.id && r.from != from &&
+      if (tree_.swap_hops == 0) continue;
+      uint64_t origin = GetU64(e.id.bytes);
+      const OriginTree* t = TreeOf(origin, now, false);
+      if (LazyFor(*l, t) && r.used && r.id == e.id && r.from != from &&
           static_cast<unsigned>(e.hops) + tree_.swap_hops <= r.hops && Settled(*l, now)) {
         Link* old = Find(r.from);
-        if (old != nullptr && old->tree && old->eager && Settled(*old, now)) {
+        if (old != nullptr && old->tree && !LazyFor(*old, t) && Settled(*old, now)) {
           l->swapped_at = old->swapped_at = now;
-          l->eager = true;
+          SetState(l, origin, false, now);
           control_.Clear();
           AppendGraft(kGraftNoFetch, e.id, &control_);
           links_->Send(from, control_.data(), control_.size());
           ++tree_counters_.grafts;
-          old->eager = false;
-          SendControl(old->id, kTypePrune);
-          ++tree_counters_.prunes;
+          SetState(old, origin, true, now);
+          SendPrune(old->id, origin);
           ++tree_counters_.swaps;
         }
       }
@@ -232,7 +306,7 @@ void Tree::Expire(const MessageId& id, Missing* miss, uint64_t now) {
     PeerId p = miss->announcers[miss->next++];
     Link* l = Find(p);
     if (l == nullptr) continue;
-    l->eager = true;
+    SetState(l, GetU64(id.bytes), false, now);
     control_.Clear();
     AppendGraft(0, id, &control_);
     links_->Send(p, control_.data(), control_.size());
@@ -259,7 +333,7 @@ bool Tree::OnGraft(PeerId from, const Frame& frame, uint64_t now, const char** w
   Link* l = Find(from);
   if (l == nullptr) return true;
   l->tree = true;
-  l->eager = true;
+  SetState(l, GetU64(id.bytes), false, now);
   if ((flags & kGraftNoFetch) != 0) return true;
   const MessageStore::Entry* e = relay_.store().Find(GetU64(id.bytes), GetU64(id.bytes + 8));
   // A graft asks for one message; a peer that asks faster than it reads is
@@ -274,11 +348,12 @@ bool Tree::OnGraft(PeerId from, const Frame& frame, uint64_t now, const char** w
 }
 
 bool Tree::OnPrune(PeerId from, const Frame& frame, uint64_t now, const char** why) {
-  if (!ParseEmpty(frame, why)) return false;
+  uint64_t origin = 0;
+  if (!ParsePrune(frame, &origin, why)) return false;
   Link* l = Find(from);
   if (l == nullptr) return true;
   l->tree = true;
-  l->eager = false;
+  SetState(l, origin, true, now);
   return true;
 }
 
@@ -294,6 +369,15 @@ bool Tree::OnTreeFrame(PeerId from, const Frame& frame, uint64_t now, const char
 void Tree::OnPeerUp(PeerId peer, uint64_t now) {
   Link l;
   l.id = peer;
+  // A free slot in the origins' trees, where the new link starts eager.
+  for (uint8_t slot = 0; slot < kSlots; ++slot) {
+    uint64_t bit = uint64_t{1} << slot;
+    if ((slots_used_ & bit) != 0) continue;
+    slots_used_ |= bit;
+    l.slot = slot;
+    trees_.ForEachValue([bit](OriginTree& t) { t.lazy &= ~bit; });
+    break;
+  }
   links_up_.push_back(std::move(l));
   SendControl(peer, kTypeTree);
   if (pending_.empty()) return;
@@ -311,7 +395,9 @@ void Tree::OnPeerUp(PeerId peer, uint64_t now) {
 void Tree::OnPeerDown(PeerId peer, uint64_t now) {
   auto it = std::find_if(links_up_.begin(), links_up_.end(),
                          [peer](const Link& l) { return l.id == peer; });
-  if (it != links_up_.end()) links_up_.erase(it);
+  if (it == links_up_.end()) return;
+  if (it->slot != kNoSlot) slots_used_ &= ~(uint64_t{1} << it->slot);
+  links_up_.erase(it);
 }
 
 void Tree::Tick(uint64_t now) {

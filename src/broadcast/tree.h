@@ -11,6 +11,15 @@
 // lost eager link (a peer gone) is repaired by the next message's
 // announcements, and anti-entropy (repair.h) stays the backstop.
 //
+// Each origin (the node a message comes from) gets a tree of its own: a
+// link's state is kept per origin, for up to kMaxOrigins origins and
+// kSlots links, so that with many senders each message follows its own
+// origin's first-arrival tree rather than one tree shared by all, whose
+// paths would be long for most of them. A prune names the origin; a graft
+// names a message, hence its origin. A link also has a shared state, the
+// last one any origin set, which a new origin's tree starts from (so that
+// it does not start by flooding) and which /peers shows.
+//
 // The wait is derived from what was measured: the graft round trip of the
 // link, and how late a pushed message comes after its first announcement
 // (the lag): max(2 x round trip, 1.25 x lag) + 50 ms, within [floor,
@@ -44,8 +53,11 @@ struct TreeConfig {
   uint64_t ihave_window_ms = 10;  // announcements to a lazy link wait this long to be batched
   uint64_t graft_floor_ms = 100;
   uint64_t graft_ceiling_ms = 2000;
-  uint8_t swap_hops = 4;  // a lazy link this many hops shorter replaces the eager one
+  uint8_t swap_hops = 4;  // a lazy link this many hops shorter replaces the eager one (0: never)
   bool own_to_all = false;  // this node's own messages go whole to every link
+  // A link that brought a message first (pushed) within this long is not
+  // pruned for a copy: it is on some origin's tree. 0: pruned at once.
+  uint64_t useful_ms = 0;
 };
 
 // What the tree did, for /stats.
@@ -55,6 +67,7 @@ struct TreeCounters {
   uint64_t prunes = 0;      // prune frames sent
   uint64_t graft_answers = 0;
   uint64_t swaps = 0;
+  uint64_t trees_evicted = 0;  // origins' trees dropped for a newer origin's
 };
 
 class Tree : public Broadcast {
@@ -104,6 +117,9 @@ class Tree : public Broadcast {
   // The wait before grafting an ID `peer` announced, now.
   uint64_t GraftWait(PeerId peer) const;
 
+  static constexpr size_t kMaxOrigins = 256;
+  static constexpr size_t kSlots = 64;
+  static constexpr uint8_t kNoSlot = 255;
   static constexpr size_t kMaxMissing = 8192;
   // One peer's first announcements take at most this share of them, so a
   // peer that announces what does not exist cannot crowd out the others.
@@ -118,9 +134,11 @@ class Tree : public Broadcast {
   struct Link {
     PeerId id = kNoPeer;
     bool tree = false;   // it said it runs the tree
-    bool eager = true;
+    bool eager = true;   // the shared state
+    uint8_t slot = kNoSlot;  // its bit in the origins' trees; kNoSlot: shared state only
     uint64_t rtt_ms = 0;  // graft round trip, smoothed; 0: none measured
     uint64_t swapped_at = 0;  // 0: never
+    uint64_t first_at = 0;    // when it last pushed a message first; 0: never
     std::vector<uint8_t> ihave;  // entries waiting for the window to end
     size_t awaited = 0;  // IDs awaited that it announced first
     size_t ihave_count = 0;
@@ -133,6 +151,11 @@ class Tree : public Broadcast {
     PeerId grafted_from = kNoPeer;
     uint64_t grafted_at = 0;
   };
+  // An origin's tree: the links lazy for its messages.
+  struct OriginTree {
+    uint64_t lazy = 0;  // a bit per link slot
+    uint64_t used_at = 0;
+  };
   struct Recent {
     MessageId id{};
     PeerId from = kNoPeer;
@@ -144,6 +167,14 @@ class Tree : public Broadcast {
     bool operator()(const Timer& a, const Timer& b) const { return a.first > b.first; }
   };
 
+  // The tree of `origin`, or null; with `create`, one made from the links'
+  // shared states (the least recently used goes when the table is full).
+  OriginTree* TreeOf(uint64_t origin, uint64_t now, bool create);
+  // Whether `l` gets `t`'s origin's messages as announcements only (t null:
+  // by the shared state).
+  static bool LazyFor(const Link& l, const OriginTree* t);
+  // Sets `l` lazy or eager for `origin`, and as the shared state.
+  void SetState(Link* l, uint64_t origin, bool lazy, uint64_t now);
   Link* Find(PeerId peer);
   const Link* Find(PeerId peer) const;
   // Sends a message frame to the eager links (every link if `all`) but
@@ -156,9 +187,11 @@ class Tree : public Broadcast {
   // Stops awaiting `id`.
   void Forget(const MessageId& id, const Missing& miss);
   void SendControl(PeerId peer, uint8_t type);
+  void SendPrune(PeerId peer, uint64_t origin);
   Recent& RecentSlot(const MessageId& id);
-  // A link other than `peer`'s sends messages whole (eager, or flooding).
-  bool AnotherPusher(PeerId peer) const;
+  // A link other than `peer`'s sends `t`'s origin's messages whole (eager,
+  // or flooding).
+  bool AnotherPusher(PeerId peer, const OriginTree* t) const;
   // Not swapped in the last kSwapIntervalMs.
   bool Settled(const Link& l, uint64_t now) const;
 
@@ -178,6 +211,8 @@ class Tree : public Broadcast {
   uint64_t ihave_due_ = UINT64_MAX;  // when the oldest waiting entries go
   uint64_t lag_ms_ = 0;              // smoothed; 0: none measured
   IdMap<Missing> missing_{0, kMaxMissing};
+  IdMap<OriginTree> trees_{0, kMaxOrigins};  // keyed by (origin, 0)
+  uint64_t slots_used_ = 0;
   std::priority_queue<Timer, std::vector<Timer>, Later> timers_;
   std::vector<Recent> recent_;
   TreeCounters tree_counters_;

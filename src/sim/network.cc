@@ -103,6 +103,21 @@ uint64_t SimNetwork::MissedBy(uint32_t v) const {
   return missed;
 }
 
+TreeCounters SimNetwork::TreeTotals() const {
+  TreeCounters t;
+  for (const auto& n : nodes_) {
+    if (!n->alive || !n->protocol || n->protocol->tree() == nullptr) continue;
+    const TreeCounters& c = n->protocol->tree()->tree_counters();
+    t.ihave_frames += c.ihave_frames;
+    t.ihave_ids += c.ihave_ids;
+    t.grafts += c.grafts;
+    t.prunes += c.prunes;
+    t.graft_answers += c.graft_answers;
+    t.swaps += c.swaps;
+  }
+  return t;
+}
+
 uint64_t SimNetwork::Unrecovered(uint32_t v) const {
   if (!nodes_[v]->alive || !nodes_[v]->protocol) return 0;
   return nodes_[v]->protocol->repair().Unrecovered();

@@ -115,6 +115,8 @@ class SimNetwork {
   // What a live node counts as unrecovered (/stats unrecovered): messages it
   // knows were sent and will not print. 0 for a node that is down.
   uint64_t Unrecovered(uint32_t node) const;
+  // The tree's counters summed over the live nodes (zero when they flood).
+  TreeCounters TreeTotals() const;
 
   // The virtual address of a node, and back.
   static PeerAddress AddressOf(uint32_t node);

@@ -107,9 +107,13 @@ bool ParseScenario(int argc, const char* const* argv, Scenario* s, std::string* 
         *error = std::string("--churn: ") + v + ": expected a fraction from 0 to below 1";
         return false;
       }
-    } else if (name == "--partition" || name == "--store" || name == "--graft-floor-ms") {
+    } else if (name == "--partition" || name == "--store" || name == "--graft-floor-ms" ||
+               name == "--swap-hops" || name == "--useful-ms") {
       if (!value(&v)) return false;
-      uint64_t max = name == "--partition" ? 3600 : name == "--store" ? (uint64_t{1} << 30) : 2000;
+      uint64_t max = name == "--partition" ? 3600
+                     : name == "--store"   ? (uint64_t{1} << 30)
+                     : name == "--swap-hops" ? 255
+                                             : 2000;
       if (!Number(v, max, &n) || (name == "--partition" && n == 0)) {
         *error = name + ": " + v + ": not a number in range";
         return false;
@@ -117,6 +121,8 @@ bool ParseScenario(int argc, const char* const* argv, Scenario* s, std::string* 
       if (name == "--partition") s->partition_ms = n * 1000;
       if (name == "--store") s->store_bytes = static_cast<size_t>(n);
       if (name == "--graft-floor-ms") s->graft_floor_ms = n;
+      if (name == "--swap-hops") s->swap_hops = static_cast<uint8_t>(n);
+      if (name == "--useful-ms") s->useful_ms = n;
     } else if (name == "--latency-ms") {
       if (!value(&v)) return false;
       const char* dash = strchr(v, '-');
@@ -212,6 +218,8 @@ Result RunScenario(const Scenario& s) {
   c.broadcast = s.flood ? BroadcastMode::kFlood : BroadcastMode::kTree;
   c.tree.graft_floor_ms = s.graft_floor_ms;
   c.tree.own_to_all = s.own_to_all;
+  c.tree.swap_hops = s.swap_hops;
+  c.tree.useful_ms = s.useful_ms;
   c.origin_slots = std::min<size_t>(256, NextPowerOfTwo(std::max<size_t>(16, 2 * s.senders)));
   std::vector<std::pair<uint32_t, uint32_t>> edges = s.edges;
   if (edges.empty() && s.degree != 0)
@@ -339,6 +347,11 @@ Result RunScenario(const Scenario& s) {
   r.rmr_after_10 = later_deliveries == 0 ? 0
                                          : static_cast<double>(later_sends) /
                                                    static_cast<double>(later_deliveries) - 1;
+  TreeCounters tree = net.TreeTotals();
+  r.grafts = tree.grafts;
+  r.graft_answers = tree.graft_answers;
+  r.prunes = tree.prunes;
+  r.swaps = tree.swaps;
   r.sim_seconds = static_cast<double>(end - t0) / 1000;
   r.events = t.events;
   r.wall_seconds =
@@ -349,18 +362,19 @@ Result RunScenario(const Scenario& s) {
 }
 
 std::string ResultJson(const Result& r) {
-  char line[640];
+  char line[768];
   auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
   snprintf(line, sizeof line,
            "{\"nodes\":%llu,\"messages\":%llu,\"deliveries\":%llu,\"missed\":%llu,"
            "\"duplicates_printed\":%llu,\"payload_sends\":%llu,\"rmr\":%.4f,\"rmr_after_10\":%.4f,"
            "\"ldh\":%llu,\"last_delivery_ms_median\":%llu,\"last_delivery_ms_max\":%llu,"
-           "\"control_bytes\":%llu,\"sim_seconds\":%.3f,\"wall_seconds\":%.3f,"
+           "\"control_bytes\":%llu,\"grafts\":%llu,\"graft_answers\":%llu,\"prunes\":%llu,"
+           "\"swaps\":%llu,\"sim_seconds\":%.3f,\"wall_seconds\":%.3f,"
            "\"peak_rss_kib\":%llu,\"repair_ms\":%llu,\"unrecovered\":%llu,"
            "\"unrecovered_mismatched\":%llu}",
            u(r.nodes), u(r.messages), u(r.deliveries), u(r.missed), u(r.duplicates_printed),
            u(r.payload_sends), r.rmr, r.rmr_after_10, u(r.ldh),
-           u(r.last_delivery_ms_median), u(r.last_delivery_ms_max), u(r.control_bytes), r.sim_seconds, r.wall_seconds,
+           u(r.last_delivery_ms_median), u(r.last_delivery_ms_max), u(r.control_bytes), u(r.grafts), u(r.graft_answers), u(r.prunes), u(r.swaps), r.sim_seconds, r.wall_seconds,
            u(r.peak_rss_kib), u(r.repair_ms), u(r.unrecovered), u(r.unrecovered_mismatched));
   return line;
 }

@@ -4,7 +4,7 @@
 //                 [--messages M] [--senders K] [--burst] [--churn FRACTION]
 //                 [--latency-ms LO-HI] [--seed S] [--seen N]
 //                 [--partition SECONDS] [--store BYTES] [--graft-floor-ms MS]
-//                 [--own-to-all]
+//                 [--own-to-all] [--swap-hops N]
 //
 // mesh: nodes start over the first 5 s of virtual time, each with -c the
 // address of one node started before it, and membership builds the network
@@ -53,6 +53,8 @@ struct Scenario {
   bool flood = false;  // --broadcast flood (default tree)
   uint64_t graft_floor_ms = 100;
   bool own_to_all = false;
+  uint8_t swap_hops = 4;  // 0: never swap
+  uint64_t useful_ms = 0;
   // A graph given by the caller (tests): used instead of mesh or random:D.
   std::vector<std::pair<uint32_t, uint32_t>> edges;
 };
@@ -66,6 +68,8 @@ struct Result {
   // From a message's send to its last first delivery: the median and the
   // largest over the messages.
   uint64_t last_delivery_ms_median = 0, last_delivery_ms_max = 0;
+  // The tree's work, summed over the nodes alive at the end.
+  uint64_t grafts = 0, graft_answers = 0, prunes = 0, swaps = 0;
   uint64_t peak_rss_kib = 0;
   // --partition: from the heal to the last first delivery of any message.
   // --churn: the longest a message sent after the kill took to reach every

@@ -57,6 +57,23 @@ bool ParseGraft(const Frame& frame, uint8_t* flags, MessageId* id, const char** 
   return true;
 }
 
+void AppendPrune(uint64_t origin, Buffer* out) {
+  uint8_t* p = out->Reserve(kFrameHeaderBytes + 8);
+  PutU32(p, kTypeBytes + 8);
+  p[kLengthBytes] = kTypePrune;
+  PutU64(p + kFrameHeaderBytes, origin);
+  out->Commit(kFrameHeaderBytes + 8);
+}
+
+bool ParsePrune(const Frame& frame, uint64_t* origin, const char** why) {
+  if (frame.payload_size != 8) {
+    *why = "prune frame of the wrong length";
+    return false;
+  }
+  *origin = GetU64(frame.payload);
+  return true;
+}
+
 void AppendEmpty(uint8_t type, Buffer* out) {
   uint8_t* p = out->Reserve(kFrameHeaderBytes);
   PutU32(p, kTypeBytes);
@@ -66,7 +83,7 @@ void AppendEmpty(uint8_t type, Buffer* out) {
 
 bool ParseEmpty(const Frame& frame, const char** why) {
   if (frame.payload_size != 0) {
-    *why = frame.type == kTypePrune ? "prune frame with a payload" : "tree frame with a payload";
+    *why = "tree frame with a payload";
     return false;
   }
   return true;

@@ -2,9 +2,11 @@
 //
 //   ihave   := entry[n]          n = payload / 17, 1..kMaxIhaveEntries
 //   entry   := id:16  hops:u8    "I have this message; it reached me in `hops`"
-//   graft   := flags:u8  id:16   "send to me eagerly from now on, and send me
-//                                 this message" (kGraftNoFetch: only the first)
-//   prune   := (empty)           "send me only announcements from now on"
+//   graft   := flags:u8  id:16   "send me its origin's messages whole from
+//                                 now on, and this one" (kGraftNoFetch: only
+//                                 the first)
+//   prune   := origin:u64        "send me only announcements of this
+//                                 origin's messages from now on"
 //   tree    := (empty)           "I run the tree: I may prune you and
 //                                 announce to you" (sent once, first)
 //   grafted := frame             a graft's answer: a whole message or
@@ -55,7 +57,10 @@ void AppendGraft(uint8_t flags, const MessageId& id, Buffer* out);
 // Flags other than kGraftNoFetch are from a later version and ignored.
 bool ParseGraft(const Frame& frame, uint8_t* flags, MessageId* id, const char** why);
 
-// A prune or tree frame (no payload); ParseEmpty checks there is none.
+void AppendPrune(uint64_t origin, Buffer* out);
+bool ParsePrune(const Frame& frame, uint64_t* origin, const char** why);
+
+// A tree frame (no payload); ParseEmpty checks there is none.
 void AppendEmpty(uint8_t type, Buffer* out);
 bool ParseEmpty(const Frame& frame, const char** why);
 

@@ -115,6 +115,15 @@ void CheckFrame(const Frame& f, const uint8_t* wire) {
   } else {
     Require(why != nullptr);
   }
+  uint64_t origin = 0;
+  why = nullptr;
+  if (ParsePrune(f, &origin, &why)) {
+    Buffer again;
+    AppendPrune(origin, &again);
+    Require(f.type != kTypePrune || SameBytes(again, wire, f.wire_size));
+  } else {
+    Require(why != nullptr);
+  }
   why = nullptr;
   if (ParseEmpty(f, &why)) {
     Buffer again;

@@ -81,7 +81,7 @@ SEEDS = {
         "repair": b"\x06" + frame(12, message(4, b"bob", b"again", 2)) + frame(12, frame(8, b"")),
         "tree": b"\x05" + frame(16, b"") + frame(13, struct.pack(">QQ", 1, 2) + b"\x03" +
                                               struct.pack(">QQ", 1, 3) + b"\x04") +
-                frame(14, b"\x00" + struct.pack(">QQ", 1, 2)) + frame(15, b"") +
+                frame(14, b"\x00" + struct.pack(">QQ", 1, 2)) + frame(15, struct.pack(">Q", 1)) +
                 frame(13, b"\x01" * 16) + frame(15, b"x"),
         "grafted": b"\x07" + frame(17, message(5, b"eve", b"fetched", 3)) + frame(17, frame(14, b"")),
         "history": b"\x01" + frame(10, b"\x00\x32") + frame(11, b"\x00\x32") + frame(11, b"\x01"),
