@@ -211,9 +211,7 @@ void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t
       SendPrune(from, origin);
       return;
     }
-    if (AnotherPusher(from, t) &&
-        (tree_.useful_ms == 0 || from_link->first_at == 0 ||
-         now >= from_link->first_at + tree_.useful_ms)) {
+    if (AnotherPusher(from, t)) {
       SetState(from_link, origin, true, now);
       SendPrune(from, origin);
     }
@@ -230,7 +228,6 @@ void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t
     }
     Forget(message.id, miss);
   }
-  if (via == Via::kPush && from_link != nullptr) from_link->first_at = now;
   sink_->Deliver(message, now);
   Recent& r = RecentSlot(message.id);
   r.id = message.id;

@@ -55,9 +55,6 @@ struct TreeConfig {
   uint64_t graft_ceiling_ms = 2000;
   uint8_t swap_hops = 4;  // a lazy link this many hops shorter replaces the eager one (0: never)
   bool own_to_all = false;  // this node's own messages go whole to every link
-  // A link that brought a message first (pushed) within this long is not
-  // pruned for a copy: it is on some origin's tree. 0: pruned at once.
-  uint64_t useful_ms = 0;
 };
 
 // What the tree did, for /stats.
@@ -138,7 +135,6 @@ class Tree : public Broadcast {
     uint8_t slot = kNoSlot;  // its bit in the origins' trees; kNoSlot: shared state only
     uint64_t rtt_ms = 0;  // graft round trip, smoothed; 0: none measured
     uint64_t swapped_at = 0;  // 0: never
-    uint64_t first_at = 0;    // when it last pushed a message first; 0: never
     std::vector<uint8_t> ihave;  // entries waiting for the window to end
     size_t awaited = 0;  // IDs awaited that it announced first
     size_t ihave_count = 0;

@@ -54,7 +54,6 @@ struct Scenario {
   uint64_t graft_floor_ms = 100;
   bool own_to_all = false;
   uint8_t swap_hops = 4;  // 0: never swap
-  uint64_t useful_ms = 0;
   // A graph given by the caller (tests): used instead of mesh or random:D.
   std::vector<std::pair<uint32_t, uint32_t>> edges;
 };
