@@ -164,6 +164,11 @@ TEST_F(TreeTest, ACopyOverAnEagerLinkPrunesItAndThenItGetsAnnouncementsBatched) 
   EXPECT_EQ(PrunesTo(2), (std::vector<uint64_t>{7, 7}));
   EXPECT_STREQ(tree_.LinkState(2), "lazy");
   EXPECT_EQ(links_.delivered.size(), 1u);
+  // More copies of a burst within 50 ms: not said again; after, once more.
+  Offer(2, MessageFrame(7, 1, "x", "one", 2), 60);
+  EXPECT_EQ(PrunesTo(2).size(), 2u);
+  Offer(2, MessageFrame(7, 1, "x", "one", 2), 71);
+  EXPECT_EQ(PrunesTo(2).size(), 3u);
   links_.sent.clear();
   // The next messages: whole to 3, announced to 2, in one frame at the end
   // of the window.

@@ -207,8 +207,14 @@ void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t
     if (LazyFor(*from_link, t)) {
       // The peer still pushes what this node takes from it as announcements
       // only: its tree of that origin was made from another shared state,
-      // or the prune is on its way. Said again; a prune costs 13 bytes.
-      SendPrune(from, origin);
+      // or the prune is on its way. Said again (13 bytes), but not for each
+      // copy of a burst: once per origin per kRepruneMs.
+      if (from_link->repruned_origin != origin || from_link->repruned_at == 0 ||
+          now >= from_link->repruned_at + kRepruneMs) {
+        from_link->repruned_origin = origin;
+        from_link->repruned_at = now;
+        SendPrune(from, origin);
+      }
       return;
     }
     if (AnotherPusher(from, t)) {

@@ -124,6 +124,7 @@ class Tree : public Broadcast {
   static constexpr size_t kMaxAnnouncers = 4;
   static constexpr size_t kRecent = 256;
   static constexpr uint64_t kSwapIntervalMs = 1000;
+  static constexpr uint64_t kRepruneMs = 50;
   // A graft is answered only while the asker's queue is below this.
   static constexpr size_t kAnswerQueueLimit = size_t{1} << 20;
 
@@ -135,6 +136,7 @@ class Tree : public Broadcast {
     uint8_t slot = kNoSlot;  // its bit in the origins' trees; kNoSlot: shared state only
     uint64_t rtt_ms = 0;  // graft round trip, smoothed; 0: none measured
     uint64_t swapped_at = 0;  // 0: never
+    uint64_t repruned_origin = 0, repruned_at = 0;  // the last prune said again
     std::vector<uint8_t> ihave;  // entries waiting for the window to end
     size_t awaited = 0;  // IDs awaited that it announced first
     size_t ihave_count = 0;
