@@ -77,6 +77,10 @@ class Broadcast {
   // included) and their number (messages only).
   virtual size_t PendingBytes() const = 0;
   virtual uint64_t PendingMessages() const = 0;
+  // The store's sequence number (store.h) of the first of them: the first
+  // peer to come up gets them live, so repair does not owe them to it.
+  // store().next_seq() when none waits.
+  virtual uint64_t PendingSince() const = 0;
 
   virtual BroadcastCounters counters() const = 0;
   virtual const DedupRing& seen() const = 0;

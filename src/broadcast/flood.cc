@@ -25,6 +25,7 @@ bool Flood::Announce(std::string_view nick, std::string_view event, bool keep_if
   Message m = relay_.Originate(nick, event, hop_limit_, kTypePresence, now + wall_offset_);
   scratch_.Clear();
   AppendMessage(m, &scratch_);
+  if (peers_.empty() && pending_.empty()) pending_since_ = relay_.store().next_seq();
   relay_.Keep(m, scratch_.data(), scratch_.size());
   if (peers_.empty()) {
     pending_.Append(scratch_.data(), scratch_.size());
@@ -38,6 +39,7 @@ Message Flood::Originate(std::string_view nick, std::string_view text, uint64_t 
   Message m = relay_.Originate(nick, text, hop_limit_, kTypeMessage, now + wall_offset_);
   scratch_.Clear();
   AppendMessage(m, &scratch_);
+  if (peers_.empty() && pending_.empty()) pending_since_ = relay_.store().next_seq();
   relay_.Keep(m, scratch_.data(), scratch_.size());
   if (peers_.empty()) {
     pending_.Append(scratch_.data(), scratch_.size());

@@ -52,6 +52,9 @@ class Flood : public Broadcast {
 
   size_t PendingBytes() const override { return pending_.size(); }
   uint64_t PendingMessages() const override { return pending_count_; }
+  uint64_t PendingSince() const override {
+    return pending_.empty() ? relay_.store().next_seq() : pending_since_;
+  }
   BroadcastCounters counters() const override;
   const DedupRing& seen() const override { return relay_.seen(); }
   const OriginTable& origins() const override { return relay_.origins(); }
@@ -73,6 +76,7 @@ class Flood : public Broadcast {
   std::vector<PeerId> peers_;
   Buffer pending_;  // own messages encoded while no peer was up
   uint64_t pending_count_ = 0;
+  uint64_t pending_since_ = 0;
   Buffer scratch_;  // one own message, encoded once for every peer
   uint64_t payload_sends_ = 0;
 };

@@ -51,7 +51,7 @@ void Repair::SendSummary(PeerState* p, uint8_t flags, uint64_t now) {
   counters_.sync_bytes += scratch_.size();
 }
 
-void Repair::OnPeerUp(PeerId peer, uint64_t now) {
+void Repair::OnPeerUp(PeerId peer, uint64_t now, uint64_t horizon) {
   if (Find(peer) != nullptr) return;
   peers_.emplace_back();
   PeerState& p = peers_.back();
@@ -59,7 +59,7 @@ void Repair::OnPeerUp(PeerId peer, uint64_t now) {
   p.next_digest = now + config_.interval_ms;
   p.summaries_left = config_.summaries_per_interval;
   p.digests_left = config_.digests_per_interval;
-  p.horizon = broadcast_->store().next_seq();
+  p.horizon = horizon == UINT64_MAX ? broadcast_->store().next_seq() : horizon;
   p.owe_before = p.owe_next = p.horizon;
   SendSummary(&p, kSummaryAsk, now);
   if (config_.history != 0 && !history_asked_) {

@@ -80,7 +80,10 @@ class Repair {
   // from then on it asks only for what unknown origins sent after that.
   void SetWallOffset(uint64_t offset) { wall_offset_ = offset; }
 
-  void OnPeerUp(PeerId peer, uint64_t now);
+  // `horizon`: what the store kept from this sequence number on goes to the
+  // peer live (the broadcast policy's PendingSince() before it heard of the
+  // peer); UINT64_MAX: the store's next one.
+  void OnPeerUp(PeerId peer, uint64_t now, uint64_t horizon = UINT64_MAX);
   void OnPeerDown(PeerId peer, uint64_t now);
   bool OnDigest(PeerId peer, const Frame& frame, uint64_t now, const char** why);
   bool OnSummary(PeerId peer, const Frame& frame, uint64_t now, const char** why);

@@ -166,6 +166,7 @@ void Tree::FlushIhave(Link* l) {
 void Tree::Originated(const Message& m, uint64_t now) {
   scratch_.Clear();
   AppendMessage(m, &scratch_);
+  if (links_up_.empty() && pending_.empty()) pending_since_ = relay_.store().next_seq();
   relay_.Keep(m, scratch_.data(), scratch_.size());
   if (links_up_.empty()) {
     pending_.Append(scratch_.data(), scratch_.size());

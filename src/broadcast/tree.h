@@ -92,6 +92,9 @@ class Tree : public Broadcast {
 
   size_t PendingBytes() const override { return pending_.size(); }
   uint64_t PendingMessages() const override { return pending_count_; }
+  uint64_t PendingSince() const override {
+    return pending_.empty() ? relay_.store().next_seq() : pending_since_;
+  }
   BroadcastCounters counters() const override;
   const DedupRing& seen() const override { return relay_.seen(); }
   const OriginTable& origins() const override { return relay_.origins(); }
@@ -203,6 +206,7 @@ class Tree : public Broadcast {
   std::vector<Link> links_up_;  // in the order they came up
   Buffer pending_;  // own messages encoded while no peer was up
   uint64_t pending_count_ = 0;
+  uint64_t pending_since_ = 0;
   Buffer scratch_;  // one own message, encoded once for every peer
   Buffer control_;  // a tree frame, or a graft's answer
   uint64_t payload_sends_ = 0;

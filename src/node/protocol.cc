@@ -82,9 +82,11 @@ UpVerdict Protocol::OnPeerUp(PeerId peer, const PeerUp& up, uint64_t now) {
     repair_->OnPeerDown(retired, now);
   }
   if (v == UpVerdict::kLive) {
+    // What was typed while alone goes to this peer live: not owed to it.
+    uint64_t horizon = broadcast_->PendingSince();
     broadcast_->OnPeerUp(peer, now);
     bool asked = repair_->history_peer() != kNoPeer;
-    repair_->OnPeerUp(peer, now);
+    repair_->OnPeerUp(peer, now, horizon);
     if (!asked && repair_->history_peer() == peer) hold_->Hold(now + kHistoryWaitMs);
   }
   return v;
