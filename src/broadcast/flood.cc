@@ -23,30 +23,25 @@ bool Flood::Announce(std::string_view nick, std::string_view event, bool keep_if
                      uint64_t now) {
   if (peers_.empty() && !keep_if_alone) return false;
   Message m = relay_.Originate(nick, event, hop_limit_, kTypePresence, now + wall_offset_);
+  Originated(m);
+  return true;
+}
+
+void Flood::Originated(const Message& m) {
   scratch_.Clear();
   AppendMessage(m, &scratch_);
-  if (peers_.empty() && pending_.empty()) pending_since_ = relay_.store().next_seq();
+  uint64_t seq = relay_.store().next_seq();
   relay_.Keep(m, scratch_.data(), scratch_.size());
   if (peers_.empty()) {
-    pending_.Append(scratch_.data(), scratch_.size());
-    return true;
+    pending_.Add(scratch_.data(), scratch_.size(), m.type == kTypeMessage, seq);
+    return;
   }
   SendToAll(scratch_.data(), scratch_.size(), kNoPeer);
-  return true;
 }
 
 Message Flood::Originate(std::string_view nick, std::string_view text, uint64_t now) {
   Message m = relay_.Originate(nick, text, hop_limit_, kTypeMessage, now + wall_offset_);
-  scratch_.Clear();
-  AppendMessage(m, &scratch_);
-  if (peers_.empty() && pending_.empty()) pending_since_ = relay_.store().next_seq();
-  relay_.Keep(m, scratch_.data(), scratch_.size());
-  if (peers_.empty()) {
-    pending_.Append(scratch_.data(), scratch_.size());
-    ++pending_count_;
-    return m;
-  }
-  SendToAll(scratch_.data(), scratch_.size(), kNoPeer);
+  Originated(m);
   return m;
 }
 
@@ -66,16 +61,8 @@ void Flood::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_
 
 void Flood::OnPeerUp(PeerId peer, uint64_t now) {
   peers_.push_back(peer);
-  if (pending_.empty()) return;
   // The first peer to come up carries what was typed while alone.
-  links_->Send(peer, pending_.data(), pending_.size());
-  payload_sends_ += pending_count_;
-  if (pending_count_ > 0)
-    log_->Say(Level::kDebug, "sent %llu queued messages to %s",
-              static_cast<unsigned long long>(pending_count_), links_->Describe(peer).c_str());
-  pending_.Clear();
-  pending_.Release(0);
-  pending_count_ = 0;
+  payload_sends_ += pending_.FlushTo(links_, peer, log_);
 }
 
 void Flood::OnPeerDown(PeerId peer, uint64_t now) {

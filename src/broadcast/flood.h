@@ -14,6 +14,7 @@
 #include "base/diag.h"
 #include "base/throttle.h"
 #include "broadcast/broadcast.h"
+#include "broadcast/pending.h"
 #include "broadcast/relay.h"
 #include "links.h"
 
@@ -50,11 +51,9 @@ class Flood : public Broadcast {
   uint64_t NextWake() const override;
   void Prefetch(const MessageId& id) const override { relay_.Prefetch(id); }
 
-  size_t PendingBytes() const override { return pending_.size(); }
-  uint64_t PendingMessages() const override { return pending_count_; }
-  uint64_t PendingSince() const override {
-    return pending_.empty() ? relay_.store().next_seq() : pending_since_;
-  }
+  size_t PendingBytes() const override { return pending_.bytes(); }
+  uint64_t PendingMessages() const override { return pending_.messages(); }
+  uint64_t PendingSince() const override { return pending_.Since(relay_.store().next_seq()); }
   BroadcastCounters counters() const override;
   const DedupRing& seen() const override { return relay_.seen(); }
   const OriginTable& origins() const override { return relay_.origins(); }
@@ -66,6 +65,9 @@ class Flood : public Broadcast {
 
  private:
   void SendToAll(const uint8_t* frame, size_t size, PeerId except);
+  // A message or presence event of this node's, made: kept, and sent or
+  // left waiting for a first peer.
+  void Originated(const Message& m);
 
   Links* links_;
   MessageSink* sink_;
@@ -74,9 +76,7 @@ class Flood : public Broadcast {
   uint64_t wall_offset_ = 0;
   Relay relay_;
   std::vector<PeerId> peers_;
-  Buffer pending_;  // own messages encoded while no peer was up
-  uint64_t pending_count_ = 0;
-  uint64_t pending_since_ = 0;
+  PendingOwn pending_;
   Buffer scratch_;  // one own message, encoded once for every peer
   uint64_t payload_sends_ = 0;
 };

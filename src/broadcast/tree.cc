@@ -166,11 +166,10 @@ void Tree::FlushIhave(Link* l) {
 void Tree::Originated(const Message& m, uint64_t now) {
   scratch_.Clear();
   AppendMessage(m, &scratch_);
-  if (links_up_.empty() && pending_.empty()) pending_since_ = relay_.store().next_seq();
+  uint64_t seq = relay_.store().next_seq();
   relay_.Keep(m, scratch_.data(), scratch_.size());
   if (links_up_.empty()) {
-    pending_.Append(scratch_.data(), scratch_.size());
-    if (m.type == kTypeMessage) ++pending_count_;
+    pending_.Add(scratch_.data(), scratch_.size(), m.type == kTypeMessage, seq);
     return;
   }
   Spread(m, 1, scratch_.data(), scratch_.size(), kNoPeer, tree_.own_to_all, now);
@@ -384,16 +383,8 @@ void Tree::OnPeerUp(PeerId peer, uint64_t now) {
   }
   links_up_.push_back(std::move(l));
   SendControl(peer, kTypeTree);
-  if (pending_.empty()) return;
   // The first peer to come up carries what was typed while alone.
-  links_->Send(peer, pending_.data(), pending_.size());
-  payload_sends_ += pending_count_;
-  if (pending_count_ > 0)
-    log_->Say(Level::kDebug, "sent %llu queued messages to %s",
-              static_cast<unsigned long long>(pending_count_), links_->Describe(peer).c_str());
-  pending_.Clear();
-  pending_.Release(0);
-  pending_count_ = 0;
+  payload_sends_ += pending_.FlushTo(links_, peer, log_);
 }
 
 void Tree::OnPeerDown(PeerId peer, uint64_t now) {

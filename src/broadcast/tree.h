@@ -41,6 +41,7 @@
 #include "base/buffer.h"
 #include "base/diag.h"
 #include "broadcast/broadcast.h"
+#include "broadcast/pending.h"
 #include "broadcast/flood.h"
 #include "broadcast/id_map.h"
 #include "broadcast/relay.h"
@@ -90,11 +91,9 @@ class Tree : public Broadcast {
   uint64_t NextWake() const override;
   void Prefetch(const MessageId& id) const override { relay_.Prefetch(id); }
 
-  size_t PendingBytes() const override { return pending_.size(); }
-  uint64_t PendingMessages() const override { return pending_count_; }
-  uint64_t PendingSince() const override {
-    return pending_.empty() ? relay_.store().next_seq() : pending_since_;
-  }
+  size_t PendingBytes() const override { return pending_.bytes(); }
+  uint64_t PendingMessages() const override { return pending_.messages(); }
+  uint64_t PendingSince() const override { return pending_.Since(relay_.store().next_seq()); }
   BroadcastCounters counters() const override;
   const DedupRing& seen() const override { return relay_.seen(); }
   const OriginTable& origins() const override { return relay_.origins(); }
@@ -204,9 +203,7 @@ class Tree : public Broadcast {
   uint64_t wall_offset_ = 0;
   Relay relay_;
   std::vector<Link> links_up_;  // in the order they came up
-  Buffer pending_;  // own messages encoded while no peer was up
-  uint64_t pending_count_ = 0;
-  uint64_t pending_since_ = 0;
+  PendingOwn pending_;
   Buffer scratch_;  // one own message, encoded once for every peer
   Buffer control_;  // a tree frame, or a graft's answer
   uint64_t payload_sends_ = 0;
