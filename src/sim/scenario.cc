@@ -63,7 +63,7 @@ bool ParseScenario(int argc, const char* const* argv, Scenario* s, std::string* 
     if (name == "--burst") {
       s->burst = true;
     } else if (name == "--nodes" || name == "--peers" || name == "--messages" ||
-               name == "--senders" || name == "--seed" || name == "--seen") {
+               name == "--senders" || name == "--seed" || name == "--seen" || name == "--warm") {
       if (!value(&v)) return false;
       uint64_t max = name == "--seed" ? UINT64_MAX : name == "--nodes" ? 1000000 : 16777216;
       if (name == "--peers") max = 1000;
@@ -77,6 +77,7 @@ bool ParseScenario(int argc, const char* const* argv, Scenario* s, std::string* 
       if (name == "--senders") s->senders = n;
       if (name == "--seed") s->seed = n;
       if (name == "--seen") s->seen = n;
+      if (name == "--warm") s->warm = n;
     } else if (name == "--graph") {
       if (!value(&v)) return false;
       if (strcmp(v, "mesh") == 0) {
@@ -287,6 +288,14 @@ Result RunScenario(const Scenario& s) {
     }
     bookends = 2 * s.senders;
   }
+  // --warm: messages from other nodes in the 2 s before, as a real node's
+  // presence event is sent when it starts, so the trees have formed.
+  for (size_t k = 0; k < s.warm; ++k) {
+    uint32_t from = nodes[s.senders + k % (s.nodes - s.senders)];
+    net.Send(from, static_cast<uint32_t>(s.messages + bookends + k),
+             first_message - 2000 + k * 1500 / s.warm);
+  }
+  bookends += s.warm;
   uint64_t kill_at = first_message + (last_message - first_message) / 2;
   size_t killed = static_cast<size_t>(s.churn * static_cast<double>(s.nodes) + 0.5);
   if (killed > s.nodes - s.senders) killed = s.nodes - s.senders;

@@ -4,7 +4,7 @@
 //                 [--messages M] [--senders K] [--burst] [--churn FRACTION]
 //                 [--latency-ms LO-HI] [--seed S] [--seen N]
 //                 [--partition SECONDS] [--store BYTES] [--graft-floor-ms MS]
-//                 [--own-to-all] [--swap-hops N]
+//                 [--own-to-all] [--swap-hops N] [--warm N]
 //
 // mesh: nodes start over the first 5 s of virtual time, each with -c the
 // address of one node started before it, and membership builds the network
@@ -24,7 +24,13 @@
 // message store (default 1 MiB; 0: none). Tables are sized to
 // the run: --seen defaults to 512 (4096 with --burst), the address book to
 // 1024 up to 2,000 nodes and 128 beyond, the late-duplicate record to the
-// senders.
+// senders. --broadcast: the nodes' policy, as in the binary (default tree);
+// --graft-floor-ms, --own-to-all and --swap-hops (0: never) set the tree's
+// knobs. --warm N: N messages more, from nodes that are not senders, in the
+// 2 s before the messages begin (a real node's presence event goes out when
+// it starts, so its network's trees have formed before anyone types); they
+// count in deliveries and missed, not in rmr_after_10. --churn: the longest
+// a message sent after the kill took to reach every survivor is repair_ms.
 #ifndef FLOODCHAT_SIM_SCENARIO_H_
 #define FLOODCHAT_SIM_SCENARIO_H_
 
@@ -51,6 +57,7 @@ struct Scenario {
   uint64_t partition_ms = 0;
   size_t store_bytes = size_t{1} << 20;
   bool flood = false;  // --broadcast flood (default tree)
+  size_t warm = 0;     // --warm N
   uint64_t graft_floor_ms = 100;
   bool own_to_all = false;
   uint8_t swap_hops = 4;  // 0: never swap
