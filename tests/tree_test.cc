@@ -239,6 +239,20 @@ TEST_F(TreeTest, EachOriginHasItsOwnTreeAndANewOneStartsFromTheSharedStates) {
   EXPECT_EQ(m.text, "seven, third");
 }
 
+// Prunes for origins this node never heard from change only the shared
+// state: they cannot push the real origins' trees out of the table.
+TEST_F(TreeTest, PrunesForMadeUpOriginsLeaveTheRealTreesAlone) {
+  Up({1, 2, 3});
+  Offer(1, MessageFrame(7, 1, "x", "seven"), 10);  // 7's tree: 2 and 3 eager
+  for (uint64_t k = 0; k < 3 * Tree::kMaxOrigins; ++k) Prune(3, 1000 + k, 20);
+  EXPECT_STREQ(tree_.LinkState(3), "lazy");  // the shared state
+  EXPECT_EQ(tree_.tree_counters().trees_evicted, 0u);
+  links_.sent.clear();
+  Offer(1, MessageFrame(7, 2, "x", "seven again"), 30);
+  EXPECT_EQ(links_.SentTo(3, kTypeMessage).size(), 1u);  // 7's own tree
+  EXPECT_EQ(links_.SentTo(2, kTypeMessage).size(), 1u);
+}
+
 TEST_F(TreeTest, APeerThatDoesNotRunTheTreeIsNeverPrunedNorAnnouncedTo) {
   tree_.OnPeerUp(1, 0);  // a flood node: no tree frame
   Up({2});

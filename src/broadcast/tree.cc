@@ -120,7 +120,12 @@ bool Tree::LazyFor(const Link& l, const OriginTree* t) {
 void Tree::SetState(Link* l, uint64_t origin, bool lazy, uint64_t now) {
   l->eager = !lazy;
   if (l->slot == kNoSlot) return;
-  OriginTree* t = TreeOf(origin, now, true);
+  // A tree is made only for an origin this node has had a message from: a
+  // peer that prunes or grafts for made-up origins changes the shared state
+  // alone, and cannot push the real origins' trees out of the table.
+  OriginTable::Summary known;
+  OriginTree* t = TreeOf(origin, now, relay_.origins().Find(origin, &known));
+  if (t == nullptr) return;
   uint64_t bit = uint64_t{1} << l->slot;
   t->lazy = lazy ? (t->lazy | bit) : (t->lazy & ~bit);
 }

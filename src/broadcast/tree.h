@@ -173,7 +173,8 @@ class Tree : public Broadcast {
   // Whether `l` gets `t`'s origin's messages as announcements only (t null:
   // by the shared state).
   static bool LazyFor(const Link& l, const OriginTree* t);
-  // Sets `l` lazy or eager for `origin`, and as the shared state.
+  // Sets `l` lazy or eager for `origin` (if this node knows that origin),
+  // and as the shared state.
   void SetState(Link* l, uint64_t origin, bool lazy, uint64_t now);
   Link* Find(PeerId peer);
   const Link* Find(PeerId peer) const;
