@@ -364,6 +364,34 @@ TEST_F(TreeTest, AGraftIsAnsweredFromTheStoreAndMakesTheLinkEager) {
   EXPECT_EQ(links_.SentTo(2, kTypeGrafted).size(), 1u);
 }
 
+// The same graft asked again and again pulls at most 4 MiB a second.
+TEST_F(TreeTest, GraftAnswersToOnePeerAreBoundedInBytesASecond) {
+  Up({1, 2});
+  std::string big(60000, 'b');
+  Offer(1, MessageFrame(7, 1, "x", big), 10);
+  links_.sent.clear();
+  for (int k = 0; k < 100; ++k) Graft(2, IdOf(7, 1), 0, 100);
+  size_t frame = links_.SentTo(2, kTypeGrafted).at(0).size() - kFrameHeaderBytes;
+  size_t within = Tree::kAnswerBytesPerSecond / frame;
+  EXPECT_EQ(links_.SentTo(2, kTypeGrafted).size(), within);
+  Graft(2, IdOf(7, 1), 0, 1099);
+  EXPECT_EQ(links_.SentTo(2, kTypeGrafted).size(), within);
+  Graft(2, IdOf(7, 1), 0, 1100);  // the next second
+  EXPECT_EQ(links_.SentTo(2, kTypeGrafted).size(), within + 1);
+}
+
+// A push long after its announcement (a peer that announced what it
+// guessed would come) moves the wait by at most the ceiling.
+TEST_F(TreeTest, ALagSampleIsClampedToTheCeiling) {
+  Up({1, 2});
+  Ihave(2, IdOf(7, 1), 3, 1000);
+  Offer(1, MessageFrame(7, 1, "x", "much later"), 1000 + 3600000, Via::kGraft);
+  Ihave(2, IdOf(7, 2), 3, 4000000);
+  Offer(1, MessageFrame(7, 2, "x", "an hour on"), 4000000 + 3600000);
+  // 1.25 x 2000 + 50, at the ceiling: not an hour.
+  EXPECT_EQ(tree_.GraftWait(1), 2000u);
+}
+
 TEST_F(TreeTest, AShorterLazyPathSwapsWithTheEagerOneAtMostOnceASecond) {
   Up({1, 2});
   Offer(1, MessageFrame(7, 1, "x", "one", 6), 10);  // eager 1: six hops

@@ -231,7 +231,9 @@ void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t
   if (const Missing* found = missing_.Find(message.id)) {
     const Missing& miss = *found;
     if (via == Via::kPush) {
-      uint64_t sample = now - miss.first_ms;
+      // Clamped: an announcement made ahead of its message (a peer can
+      // guess the next counter) must not hold every wait at the ceiling.
+      uint64_t sample = std::min(now - miss.first_ms, tree_.graft_ceiling_ms);
       lag_ms_ = lag_ms_ == 0 ? sample : (lag_ms_ * 7 + sample) / 8;
     } else if (via == Via::kGraft && miss.grafted_from == from && from_link != nullptr) {
       uint64_t sample = now - miss.grafted_at;
@@ -345,8 +347,16 @@ bool Tree::OnGraft(PeerId from, const Frame& frame, uint64_t now, const char** w
   if ((flags & kGraftNoFetch) != 0) return true;
   const MessageStore::Entry* e = relay_.store().Find(GetU64(id.bytes), GetU64(id.bytes + 8));
   // A graft asks for one message; a peer that asks faster than it reads is
-  // not answered past its queue's bound (it asks another announcer).
+  // not answered past its queue's bound (it asks another announcer), nor
+  // past kAnswerBytesPerSecond, so that 22 bytes asked again and again
+  // cannot pull a stored message's 64 KiB each time.
   if (e == nullptr || links_->Queued(from) >= kAnswerQueueLimit) return true;
+  if (l->answer_bytes == 0 || now >= l->answer_second + 1000) {  // a new second
+    l->answer_second = now;
+    l->answer_bytes = 0;
+  }
+  if (l->answer_bytes + e->size > kAnswerBytesPerSecond) return true;
+  l->answer_bytes += e->size;
   control_.Clear();
   AppendEnvelope(kTypeGrafted, e->frame.get(), e->size, &control_);
   links_->Send(from, control_.data(), control_.size());

@@ -127,8 +127,10 @@ class Tree : public Broadcast {
   static constexpr size_t kRecent = 256;
   static constexpr uint64_t kSwapIntervalMs = 1000;
   static constexpr uint64_t kRepruneMs = 50;
-  // A graft is answered only while the asker's queue is below this.
+  // A graft is answered only while the asker's queue is below this, and
+  // with at most this many bytes a second to one peer.
   static constexpr size_t kAnswerQueueLimit = size_t{1} << 20;
+  static constexpr size_t kAnswerBytesPerSecond = size_t{4} << 20;
 
  private:
   struct Link {
@@ -139,6 +141,8 @@ class Tree : public Broadcast {
     uint64_t rtt_ms = 0;  // graft round trip, smoothed; 0: none measured
     uint64_t swapped_at = 0;  // 0: never
     uint64_t repruned_origin = 0, repruned_at = 0;  // the last prune said again
+    uint64_t answer_second = 0;  // graft answers: bytes sent since then
+    size_t answer_bytes = 0;
     std::vector<uint8_t> ihave;  // entries waiting for the window to end
     size_t awaited = 0;  // IDs awaited that it announced first
     size_t ihave_count = 0;

@@ -291,7 +291,8 @@ Result RunScenario(const Scenario& s) {
   // --warm: messages from other nodes in the 2 s before, as a real node's
   // presence event is sent when it starts, so the trees have formed.
   for (size_t k = 0; k < s.warm; ++k) {
-    uint32_t from = nodes[s.senders + k % (s.nodes - s.senders)];
+    uint32_t from = s.nodes > s.senders ? nodes[s.senders + k % (s.nodes - s.senders)]
+                                        : nodes[k % s.nodes];
     net.Send(from, static_cast<uint32_t>(s.messages + bookends + k),
              first_message - 2000 + k * 1500 / s.warm);
   }

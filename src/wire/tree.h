@@ -1,6 +1,6 @@
 // The broadcast tree's frames (broadcast/tree.h), after the hello:
 //
-//   ihave   := entry[n]          n = payload / 17, 1..kMaxIhaveEntries
+//   ihave   := entry[n]          n = payload / 17, 1..kMaxIhaveEntries (240)
 //   entry   := id:16  hops:u8    "I have this message; it reached me in `hops`"
 //   graft   := flags:u8  id:16   "send me its origin's messages whole from
 //                                 now on, and this one" (kGraftNoFetch: only
@@ -34,7 +34,11 @@ constexpr uint8_t kTypeTree = 0x10;
 constexpr uint8_t kTypeGrafted = 0x11;
 
 constexpr size_t kIhaveEntryBytes = kMessageIdBytes + 1;
-constexpr size_t kMaxIhaveEntries = 1024;
+// As many as fit the smallest frame limit any node has (a summary's 4096
+// bytes, wire/frame.h), whatever its --max-size: 240.
+constexpr size_t kMaxIhaveEntries = kMaxSummaryPayload / kIhaveEntryBytes;
+static_assert(kTypeBytes + kMaxIhaveEntries * kIhaveEntryBytes <= MaxFrameLength(0),
+              "an ihave frame passes every node's frame limit");
 constexpr size_t kGraftBytes = 1 + kMessageIdBytes;
 constexpr uint8_t kGraftNoFetch = 0x01;
 
