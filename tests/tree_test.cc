@@ -253,6 +253,19 @@ TEST_F(TreeTest, PrunesForMadeUpOriginsLeaveTheRealTreesAlone) {
   EXPECT_EQ(links_.SentTo(2, kTypeMessage).size(), 1u);
 }
 
+// A copy that comes straight from its origin keeps that link: in a burst,
+// a backed-up queue can make the long way round come first.
+TEST_F(TreeTest, ACopyStraightFromItsOriginDoesNotPruneThatLink) {
+  Up({1, 2});
+  Offer(2, MessageFrame(7, 1, "x", "one", 3), 10);  // the long way first
+  Offer(1, MessageFrame(7, 1, "x", "one", 1), 11);  // then 7 itself, over 1
+  EXPECT_TRUE(links_.SentTo(1, kTypePrune).empty());
+  EXPECT_STREQ(tree_.LinkState(1), "eager");
+  Offer(2, MessageFrame(7, 2, "x", "two", 3), 20);
+  Offer(1, MessageFrame(7, 2, "x", "two", 2), 21);  // a relayed copy does
+  EXPECT_EQ(PrunesTo(1), std::vector<uint64_t>{7});
+}
+
 TEST_F(TreeTest, APeerThatDoesNotRunTheTreeIsNeverPrunedNorAnnouncedTo) {
   tree_.OnPeerUp(1, 0);  // a flood node: no tree frame
   Up({2});

@@ -208,6 +208,11 @@ void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t
     // flight come late over every link in turn, and pruning them all would
     // leave the node to graft each message.
     if (via != Via::kPush || from_link == nullptr || !from_link->tree) return;
+    // A copy straight from its origin (hops 1) keeps that link eager: it is
+    // the origin's shortest way to this node, and only a queue that a burst
+    // backed up made another way come first. Pruning it can leave this node
+    // and a neighbour each taking the origin's messages from the other only.
+    if (message.hops == 1) return;
     const OriginTree* t = TreeOf(origin, now, false);
     if (LazyFor(*from_link, t)) {
       // The peer still pushes what this node takes from it as announcements
