@@ -24,7 +24,8 @@
 // message store (default 1 MiB; 0: none). Tables are sized to
 // the run: --seen defaults to 512 (4096 with --burst), the address book to
 // 1024 up to 2,000 nodes and 128 beyond, the late-duplicate record to the
-// senders. --broadcast: the nodes' policy, as in the binary (default tree);
+// senders. --broadcast: the nodes' policy (default tree, which the binary
+// has as --broadcast tree; its default is flood);
 // --graft-floor-ms, --own-to-all and --swap-hops (0: never) set the tree's
 // knobs. --warm N: N messages more, from nodes that are not senders, in the
 // 2 s before the messages begin (a real node's presence event goes out when
