@@ -235,7 +235,8 @@ TEST_F(TreeTest, EachOriginHasItsOwnTreeAndANewOneStartsFromTheSharedStates) {
   ASSERT_EQ(links_.SentTo(1, kTypeMessage).size(), 1u);
   Message m;
   const char* why = nullptr;
-  ASSERT_TRUE(ParseMessage(FrameOf(links_.SentTo(1, kTypeMessage)[0]), &m, &why));
+  std::string sent = links_.SentTo(1, kTypeMessage)[0];  // m's text points into it
+  ASSERT_TRUE(ParseMessage(FrameOf(sent), &m, &why));
   EXPECT_EQ(m.text, "seven, third");
 }
 
