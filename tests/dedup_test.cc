@@ -101,7 +101,7 @@ TEST(OriginTableTest, WhatAnOriginSentJustBeforeItWasFirstHeardIsTakenOnce) {
   EXPECT_FALSE(New(&t, 7, 5000 - OriginTable::kJoinGrace - 1));  // older: settled
 }
 
-TEST(OriginTableTest, ACounterBeyondTheWindowGivesUpTheGapsItLeavesBehind) {
+TEST(OriginTableTest, ACounterBeyondTheWindowSettlesItAndKeepsTheGapsItPassed) {
   const uint64_t w = OriginTable::kWindow;
   OriginTable t;
   ASSERT_TRUE(t.Init(3));
@@ -110,22 +110,51 @@ TEST(OriginTableTest, ACounterBeyondTheWindowGivesUpTheGapsItLeavesBehind) {
   for (uint64_t c = 4; c < w; ++c) ASSERT_TRUE(New(&t, 7, c));
   EXPECT_EQ(t.Gaps(7), 2u);
   EXPECT_EQ(t.skipped(), 0u);
-  // Counter w + 1 needs the window to start at 2: gap 1 is given up, 2 stays.
+  // Counter w + 1 needs the window to start at 2: gap 1 is passed (still
+  // taken if it comes), 2 stays in the window.
   ASSERT_TRUE(New(&t, 7, w + 1));
-  EXPECT_EQ(t.skipped(), 1u);
+  EXPECT_EQ(t.skipped(), 0u);
+  EXPECT_EQ(t.passed(), 1u);
   EXPECT_EQ(t.Gaps(7), 2u);  // 2 and w
-  EXPECT_FALSE(New(&t, 7, 1));  // settled now: taken for a copy
+  EXPECT_FALSE(t.Covers(From(7, 1)));
+  EXPECT_TRUE(New(&t, 7, 1));   // come by a slower way: taken once
+  EXPECT_FALSE(New(&t, 7, 1));  // and then a copy
+  EXPECT_EQ(t.passed(), 0u);
+  EXPECT_FALSE(New(&t, 7, 0));  // below the window, had: a copy
   EXPECT_TRUE(New(&t, 7, 2));
   EXPECT_TRUE(New(&t, 7, w));  // shares 0's bit, which the slide cleared
   EXPECT_EQ(Of(t, 7).floor, w + 2);
-  // A jump far ahead: the counters between that the window no longer reaches
-  // are given up; those it still reaches stay gaps.
+  // A jump far ahead: the counters between that were never heard of and
+  // the window no longer reaches are given up; those it still reaches stay
+  // gaps.
   ASSERT_TRUE(New(&t, 7, 10 * w));
-  EXPECT_EQ(t.skipped(), 1 + ((10 * w - w + 1) - (w + 2)));
+  EXPECT_EQ(t.skipped(), (10 * w - w + 1) - (w + 2));
+  EXPECT_EQ(t.passed(), 0u);
+  EXPECT_FALSE(New(&t, 7, w + 5));  // given up: settled
   EXPECT_EQ(t.Gaps(7), w - 1);  // [9w + 1, 10w)
   EXPECT_EQ(Of(t, 7).floor, 10 * w - w + 1);
   EXPECT_TRUE(New(&t, 7, 10 * w - 5));
   EXPECT_FALSE(New(&t, 7, 10 * w - 5));
+}
+
+TEST(OriginTableTest, PassedGapsAreBoundedAndTheOldestIsGivenUp) {
+  const uint64_t w = OriginTable::kWindow, n = OriginTable::kMaxPassed;
+  OriginTable t;
+  ASSERT_TRUE(t.Init(3));
+  // Every other counter comes, from 0 to far beyond the window: each slide
+  // passes one gap.
+  uint64_t end = 2 * (w + n + 10);
+  for (uint64_t c = 0; c < end; c += 2) ASSERT_TRUE(New(&t, 9, c));
+  EXPECT_EQ(t.passed(), n);
+  // The last base is (end - 2) - w + 1: the odd counters 1 to end - 3 - w
+  // were passed, the first of them pushed out.
+  uint64_t passed_total = (end - w) / 2 - 1;
+  EXPECT_EQ(t.skipped(), passed_total - n);
+  EXPECT_FALSE(New(&t, 9, 1));  // the oldest: given up
+  uint64_t newest_passed = end - 3 - w;
+  EXPECT_TRUE(New(&t, 9, newest_passed));
+  EXPECT_FALSE(New(&t, 9, newest_passed));
+  EXPECT_EQ(t.passed(), n - 1);
 }
 
 TEST(OriginTableTest, TheLeastRecentlyHeardOriginIsEvicted) {

@@ -1,5 +1,6 @@
 // A map from message IDs to small values, bounded in entries, for the
-// broadcast tree's IDs awaited and its origins' trees (tree.h). Open addressing with linear
+// broadcast tree's IDs awaited and its origins' trees (tree.h), and the gaps
+// an origin's window passed (origins.h). Open addressing with linear
 // probing, keyed hash (a peer cannot choose IDs that collide), removal by
 // backward shift so that no tombstones build up. It grows from 64 slots as
 // entries come, never past twice its bound, and gives the memory back as
@@ -27,6 +28,9 @@ class IdMap {
   size_t slots() const { return slots_.size(); }
 
   V* Find(const MessageId& id) {
+    return const_cast<V*>(static_cast<const IdMap*>(this)->Find(id));
+  }
+  const V* Find(const MessageId& id) const {
     if (count_ == 0) return nullptr;
     size_t mask = slots_.size() - 1;
     for (size_t i = Home(id); slots_[i].used; i = (i + 1) & mask)

@@ -40,6 +40,7 @@ bool OriginTable::Init(uint64_t hash_key, size_t capacity) {
   capacity_ = capacity;
   mask_ = slots - 1;
   key_ = hash_key;
+  passed_ = IdMap<uint8_t>(Mix64(hash_key + 1), kMaxPassed);
   return true;
 }
 
@@ -116,16 +117,43 @@ uint32_t OriginTable::Take(uint64_t node_id, size_t index_pos) {
 }
 
 bool OriginTable::Has(const Record& r, uint64_t c) const {
-  if (Before(c, r.base)) return true;  // settled
+  if (Before(c, r.base)) {  // settled, but for a passed gap
+    if (passed_.size() == 0) return true;
+    MessageId id;
+    PutU64(id.bytes, r.node_id);
+    PutU64(id.bytes + 8, c);
+    return passed_.Find(id) == nullptr;
+  }
   if (c - r.base >= kWindow) return false;
   return (r.bits[(c % kWindow) / 64] & Mask(c)) != 0;
 }
 
+void OriginTable::Pass(uint64_t node_id, uint64_t counter) {
+  MessageId id;
+  PutU64(id.bytes, node_id);
+  PutU64(id.bytes + 8, counter);
+  if (passed_.Find(id) != nullptr) return;  // passed before, by a record since evicted
+  if (passed_order_.size() < kMaxPassed) {
+    passed_order_.push_back(id);
+  } else {
+    // The oldest passed goes, given up if it has not come since.
+    MessageId& oldest = passed_order_[passed_next_];
+    if (passed_.Find(oldest) != nullptr) {
+      passed_.Erase(oldest);
+      ++skipped_;
+    }
+    oldest = id;
+    passed_next_ = (passed_next_ + 1) % kMaxPassed;
+  }
+  passed_.Insert(id, 0);
+}
+
 void OriginTable::Slide(Record* r, uint64_t new_base) {
-  // Gaps the window leaves behind are given up.
+  // Gaps the window leaves behind are remembered as passed (the counters in
+  // [floor, top) are all in the window, so this is at most kWindow a slide).
   uint64_t gap_end = Before(r->top, new_base) ? r->top : new_base;
   for (uint64_t c = r->floor; Before(c, gap_end); ++c)
-    if (c - r->base >= kWindow || (r->bits[(c % kWindow) / 64] & Mask(c)) == 0) ++skipped_;
+    if ((r->bits[(c % kWindow) / 64] & Mask(c)) == 0) Pass(r->node_id, c);
   if (Before(r->top, new_base)) skipped_ += new_base - r->top;  // never heard at all
   if (new_base - r->base >= kWindow) {
     memset(r->bits, 0, sizeof r->bits);
@@ -164,6 +192,13 @@ bool OriginTable::CoveredOrRecord(const MessageId& id) {
   }
   Record& r = records_[slot - 1];
   if (Has(r, counter)) return true;
+  if (Before(counter, r.base)) {  // a passed gap, come at last
+    MessageId key;
+    PutU64(key.bytes, node_id);
+    PutU64(key.bytes + 8, counter);
+    passed_.Erase(key);
+    return false;
+  }
   Mark(&r, counter);
   return false;
 }

@@ -17,9 +17,13 @@
 // kJoinGrace counters below it, so that messages the origin sent just before,
 // still on their way by slower paths, are taken once each.
 //
-// A counter kWindow or more above `base` slides the window up to it. Gaps it
-// slides past can no longer be told from copies: they are given up (counted
-// in skipped()) and the counters below the new base are settled.
+// A counter kWindow or more above `base` slides the window up to it, and the
+// counters below the new base are settled. The gaps it slides past are kept
+// by ID (the last kMaxPassed of them, all origins together), so that a
+// message a slower path brings after a faster one ran a window ahead (a
+// graft, in a burst) is still taken, once; a passed gap pushed out of that
+// list, and the counters a jump skips that were never heard of, are given up
+// (counted in skipped()).
 //
 // At most `capacity` origins are kept; a new one evicts the least recently
 // heard. An evicted origin that returns starts a new record, and until its
@@ -28,13 +32,17 @@
 // followed across the wrap.
 //
 // Memory: about 560 bytes per origin, allocated once in Init (calloc: pages
-// not yet used are not touched), 2.2 MiB for the default 4,096.
+// not yet used are not touched), 2.2 MiB for the default 4,096; and the
+// passed gaps, none until a window passes one, at most about 220 KiB.
 #ifndef FLOODCHAT_BROADCAST_ORIGINS_H_
 #define FLOODCHAT_BROADCAST_ORIGINS_H_
 
 #include <cstddef>
 #include <cstdint>
 
+#include <vector>
+
+#include "broadcast/id_map.h"
 #include "wire/frame.h"
 #include "wire/summary.h"
 
@@ -45,6 +53,7 @@ class OriginTable {
   static constexpr size_t kDefaultCapacity = 4096;
   static constexpr uint64_t kWindow = 4096;
   static constexpr uint64_t kJoinGrace = 1024;
+  static constexpr size_t kMaxPassed = 4096;
 
   OriginTable() = default;
   ~OriginTable();
@@ -87,6 +96,8 @@ class OriginTable {
   uint64_t evictions() const { return evictions_; }
   // Gaps a sliding window gave up, all origins, all told.
   uint64_t skipped() const { return skipped_; }
+  // Gaps a window passed that are still taken if they come.
+  size_t passed() const { return passed_.size(); }
 
  private:
   struct Record {
@@ -107,6 +118,7 @@ class OriginTable {
   bool Has(const Record& r, uint64_t counter) const;
   void Mark(Record* r, uint64_t counter);
   void Slide(Record* r, uint64_t new_base);
+  void Pass(uint64_t node_id, uint64_t counter);
 
   Record* records_ = nullptr;
   uint32_t* index_ = nullptr;  // slot + 1, 0 = empty; mask_ + 1 entries
@@ -117,6 +129,11 @@ class OriginTable {
   uint64_t key_ = 0;
   uint64_t evictions_ = 0;
   uint64_t skipped_ = 0;
+  // The gaps passed, and the order they were passed in (a ring of up to
+  // kMaxPassed, which may name some that came since).
+  IdMap<uint8_t> passed_{0, kMaxPassed};
+  std::vector<MessageId> passed_order_;
+  size_t passed_next_ = 0;
 };
 
 }  // namespace floodchat
