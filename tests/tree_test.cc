@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "broadcast/id_map.h"
 #include "fake_links.h"
@@ -267,6 +268,29 @@ TEST_F(TreeTest, ACopyStraightFromItsOriginDoesNotPruneThatLink) {
   EXPECT_EQ(PrunesTo(1), std::vector<uint64_t>{7});
 }
 
+// This node's own messages start eager on every link, whatever other
+// origins' prunes left as the shared state: in a burst, a neighbour whose
+// link was pruned for someone else would otherwise take this node's messages
+// by grafting them one by one.
+TEST_F(TreeTest, OwnMessagesStartEagerOnALinkOtherOriginsPruned) {
+  Up({1, 2});
+  Offer(1, MessageFrame(7, 1, "x", "seven"), 10);
+  Prune(2, 7, 20);
+  EXPECT_STREQ(tree_.LinkState(2), "lazy");
+  links_.sent.clear();
+  tree_.Originate("me", "first", 30);
+  EXPECT_EQ(links_.SentTo(2, kTypeMessage).size(), 1u);
+  EXPECT_EQ(links_.SentTo(1, kTypeMessage).size(), 1u);
+  // A prune for this node's own messages still counts.
+  Prune(2, 0xabc, 40);
+  links_.sent.clear();
+  tree_.Originate("me", "second", 50);
+  EXPECT_TRUE(links_.SentTo(2, kTypeMessage).empty());
+  EXPECT_EQ(links_.SentTo(1, kTypeMessage).size(), 1u);
+  RunTo(50, 70);
+  EXPECT_EQ(IhavesTo(2).size(), 1u);
+}
+
 TEST_F(TreeTest, APeerThatDoesNotRunTheTreeIsNeverPrunedNorAnnouncedTo) {
   tree_.OnPeerUp(1, 0);  // a flood node: no tree frame
   Up({2});
@@ -466,6 +490,13 @@ TEST_F(TreeTest, OwnMessagesGoWholeToEveryLinkWhenAsked) {
   EXPECT_EQ(links.Count(kTypeIhave), 0u);
 }
 
+// The lowest counter among grafts (timers due together fire in any order).
+uint64_t LowestCounter(const std::vector<std::pair<MessageId, uint8_t>>& grafts) {
+  uint64_t low = UINT64_MAX;
+  for (const auto& g : grafts) low = std::min(low, GetU64(g.first.bytes + 8));
+  return low;
+}
+
 TEST_F(TreeTest, WhatIsAwaitedIsBoundedInAllAndPerPeer) {
   Up({1, 2, 3, 4, 5, 6});
   // One peer announcing what does not exist takes a quarter at most; the
@@ -477,12 +508,65 @@ TEST_F(TreeTest, WhatIsAwaitedIsBoundedInAllAndPerPeer) {
   EXPECT_EQ(GraftsTo(2).size(), Tree::kMaxMissingPerPeer);
   EXPECT_EQ(GraftsTo(3).size(), Tree::kMaxMissingPerPeer);
   EXPECT_EQ(links_.Count(kTypeGraft), Tree::kMaxMissing);  // 6 had no room
-  // Given up once no announcer is left: room again.
-  RunTo(1101, 1300);
+  // Given up once no announcer is left: room again, and what 6 announced
+  // then, and 2 past its share, is awaited and grafted in its turn.
   links_.sent.clear();
-  Ihave(6, IdOf(6, 999999), 2, 1301);
-  RunTo(1301, 1401);
-  EXPECT_EQ(GraftsTo(6).size(), 1u);
+  RunTo(1101, 1350);
+  EXPECT_EQ(GraftsTo(6).size(), Tree::kMaxMissingPerPeer);
+  EXPECT_EQ(GraftsTo(2).size(), Tree::kMaxMissingPerPeer);
+  EXPECT_EQ(LowestCounter(GraftsTo(6)), 0u);
+  EXPECT_EQ(LowestCounter(GraftsTo(2)), Tree::kMaxMissingPerPeer);
+  EXPECT_TRUE(GraftsTo(3).empty());
+  // Untracked IDs had meanwhile are skipped, and the span ends where the
+  // announcements did.
+  for (uint64_t k = 2 * Tree::kMaxMissingPerPeer; k < 2 * Tree::kMaxMissingPerPeer + 10; ++k)
+    Offer(1, MessageFrame(9, k, "x", "had"), 1351);
+  links_.sent.clear();
+  RunTo(1351, 3000);
+  std::vector<std::pair<MessageId, uint8_t>> g = GraftsTo(2);
+  ASSERT_FALSE(g.empty());
+  EXPECT_EQ(LowestCounter(g), 2 * Tree::kMaxMissingPerPeer + 10);
+  uint64_t asked = 0;
+  for (int round = 0; round < 10; ++round) {
+    asked += GraftsTo(2).size();
+    links_.sent.clear();
+    RunTo(3001 + round * 1000, 4000 + round * 1000);
+  }
+  EXPECT_EQ(asked, Tree::kMaxMissing + 100 - 2 * Tree::kMaxMissingPerPeer - 10);
+  EXPECT_TRUE(GraftsTo(2).empty());
+}
+
+// Announcements a link makes faster than this node can await them (a
+// burst it is not pushed) are kept as a span of counters, awaited as room
+// comes, and so grafted without anti-entropy; a span never grows past its
+// bound, nor takes another origin's IDs.
+TEST_F(TreeTest, AnnouncementsPastTheBoundAreAwaitedInTurnAsOneSpan) {
+  Up({1, 2});
+  Offer(1, MessageFrame(9, 0, "x", "zero"), 0);  // origin 9 known here
+  const uint64_t n = Tree::kMaxMissingPerPeer + 500;
+  for (uint64_t k = 1; k <= n; ++k) Ihave(2, IdOf(9, k), 2, 10);
+  Ihave(2, IdOf(8, 1), 2, 10);                          // another origin: not kept
+  Ihave(2, IdOf(9, n + Tree::kMaxUntracked + 5), 2, 10);  // too far: not kept
+  // The first share is grafted after the wait; 2 answers each from its
+  // store: the next ones are awaited as those come.
+  std::set<uint64_t> got;
+  for (uint64_t t = 11; t < 20000 && got.size() < n; ++t) {
+    if (tree_.NextWake() <= t) tree_.Tick(t);
+    for (const auto& gr : GraftsTo(2)) {
+      uint64_t c = GetU64(gr.first.bytes + 8);
+      ASSERT_EQ(GetU64(gr.first.bytes), 9u);
+      ASSERT_TRUE(got.insert(c).second) << "grafted twice: " << c;
+      Offer(2, MessageFrame(9, c, "x", "answer"), t, Via::kGraft);
+    }
+    links_.sent.clear();
+  }
+  EXPECT_EQ(got.size(), n);
+  EXPECT_EQ(*got.begin(), 1u);
+  EXPECT_EQ(*got.rbegin(), n);
+  for (uint64_t t = 20000; t < 30000; t += 10)
+    if (tree_.NextWake() <= t) tree_.Tick(t);
+  EXPECT_TRUE(GraftsTo(2).empty());
+  EXPECT_EQ(links_.delivered.size(), n + 1);
 }
 
 TEST_F(TreeTest, AloneTheOwnMessagesWaitForTheFirstPeer) {

@@ -11,6 +11,7 @@ namespace floodchat {
 bool Tree::Init(const FloodConfig& config, const TreeConfig& tree) {
   tree_ = tree;
   hop_limit_ = config.hop_limit;
+  own_id_ = config.node_id;
   missing_ = IdMap<Missing>(config.hash_key0 * 3 + config.hash_key1, kMaxMissing);
   trees_ = IdMap<OriginTree>(config.hash_key1 * 5 + config.hash_key0, kMaxOrigins);
   recent_.assign(kRecent, Recent{});
@@ -106,8 +107,14 @@ Tree::OriginTree* Tree::TreeOf(uint64_t origin, uint64_t now, bool create) {
   }
   OriginTree fresh;
   fresh.used_at = now;
-  for (const Link& l : links_up_)
-    if (l.slot != kNoSlot && l.tree && !l.eager) fresh.lazy |= uint64_t{1} << l.slot;
+  // This node's own messages start eager on every link: a copy straight
+  // from its origin is never pruned (OnMessage), so that is where its tree
+  // ends up anyway, and a link other origins pruned would otherwise leave
+  // that neighbour to graft the first of them, or a whole burst.
+  if (origin != own_id_) {
+    for (const Link& l : links_up_)
+      if (l.slot != kNoSlot && l.tree && !l.eager) fresh.lazy |= uint64_t{1} << l.slot;
+  }
   return trees_.Insert(key, fresh);
 }
 
@@ -120,11 +127,13 @@ bool Tree::LazyFor(const Link& l, const OriginTree* t) {
 void Tree::SetState(Link* l, uint64_t origin, bool lazy, uint64_t now) {
   l->eager = !lazy;
   if (l->slot == kNoSlot) return;
-  // A tree is made only for an origin this node has had a message from: a
-  // peer that prunes or grafts for made-up origins changes the shared state
-  // alone, and cannot push the real origins' trees out of the table.
+  // A tree is made only for an origin this node has had a message from (or
+  // this node itself): a peer that prunes or grafts for made-up origins
+  // changes the shared state alone, and cannot push the real origins' trees
+  // out of the table.
   OriginTable::Summary known;
-  OriginTree* t = TreeOf(origin, now, relay_.origins().Find(origin, &known));
+  OriginTree* t =
+      TreeOf(origin, now, origin == own_id_ || relay_.origins().Find(origin, &known));
   if (t == nullptr) return;
   uint64_t bit = uint64_t{1} << l->slot;
   t->lazy = lazy ? (t->lazy | bit) : (t->lazy & ~bit);
@@ -268,7 +277,7 @@ bool Tree::OnIhave(PeerId from, const Frame& frame, uint64_t now, const char** w
   l->tree = true;
   for (size_t i = 0; i < count; ++i) {
     IhaveEntry e = IhaveAt(frame, i);
-    if (relay_.seen().Contains(e.id) || relay_.origins().Covers(e.id)) {
+    if (Had(e.id)) {
       // Had already. If this lazy link would have brought it several hops
       // sooner than the eager one that did, the two change places.
       Recent& r = RecentSlot(e.id);
@@ -299,19 +308,68 @@ bool Tree::OnIhave(PeerId from, const Frame& frame, uint64_t now, const char** w
       if (!known && miss.count < kMaxAnnouncers) miss.announcers[miss.count++] = from;
       continue;
     }
-    // Full, or this peer's share taken: the eager links, or else
-    // anti-entropy, will bring it.
-    if (l->awaited >= kMaxMissingPerPeer) continue;
-    Missing miss;
-    miss.first_ms = now;
-    miss.deadline = now + GraftWait(from);
-    miss.announcers[0] = from;
-    miss.count = 1;
-    if (missing_.Insert(e.id, miss) == nullptr) continue;
-    ++l->awaited;
-    timers_.push(Timer(miss.deadline, e.id));
+    // Full, or this peer's share taken: awaited later, in its turn.
+    if (l->untracked || !Await(l, e.id, now)) NoteUntracked(l, e.id);
   }
   return true;
+}
+
+bool Tree::Had(const MessageId& id) const {
+  return relay_.seen().Contains(id) || relay_.origins().Covers(id);
+}
+
+bool Tree::Await(Link* l, const MessageId& id, uint64_t now) {
+  if (l->awaited >= kMaxMissingPerPeer) return false;
+  Missing miss;
+  miss.first_ms = now;
+  miss.deadline = now + GraftWait(l->id);
+  miss.announcers[0] = l->id;
+  miss.count = 1;
+  if (missing_.Insert(id, miss) == nullptr) return false;
+  ++l->awaited;
+  timers_.push(Timer(miss.deadline, id));
+  return true;
+}
+
+void Tree::NoteUntracked(Link* l, const MessageId& id) {
+  uint64_t origin = GetU64(id.bytes), c = GetU64(id.bytes + 8);
+  if (!l->untracked) {
+    l->untracked = true;
+    l->untracked_origin = origin;
+    l->untracked_lo = c;
+    l->untracked_hi = c + 1;
+    return;
+  }
+  if (origin != l->untracked_origin) return;  // another origin's: anti-entropy
+  // Modulo 2^64, as counters are compared.
+  uint64_t lo = l->untracked_lo, hi = l->untracked_hi;
+  if (c - lo < hi - lo) return;  // inside already
+  if (c - lo < kMaxUntracked) {
+    l->untracked_hi = c + 1;
+  } else if (hi - c <= kMaxUntracked) {
+    l->untracked_lo = c;
+  }
+}
+
+void Tree::Refill(Link* l, uint64_t now) {
+  // A bounded step count: a span of IDs had already is skipped over a few
+  // turns rather than in one.
+  for (int steps = 0; l->untracked && steps < 256; ++steps) {
+    if (l->awaited >= kMaxMissingPerPeer || missing_.size() >= kMaxMissing) return;
+    MessageId id;
+    PutU64(id.bytes, l->untracked_origin);
+    PutU64(id.bytes + 8, l->untracked_lo);
+    if (++l->untracked_lo == l->untracked_hi) l->untracked = false;
+    if (Had(id)) continue;
+    if (Missing* miss = missing_.Find(id)) {
+      bool known = false;
+      for (uint8_t k = 0; k < miss->count; ++k) known = known || miss->announcers[k] == l->id;
+      if (!known && miss->count < kMaxAnnouncers) miss->announcers[miss->count++] = l->id;
+      continue;
+    }
+    Await(l, id, now);
+  }
+  if (l->untracked) refill_due_ = true;
 }
 
 void Tree::Expire(const MessageId& id, Missing* miss, uint64_t now) {
@@ -339,6 +397,8 @@ void Tree::Expire(const MessageId& id, Missing* miss, uint64_t now) {
 void Tree::Forget(const MessageId& id, const Missing& miss) {
   if (Link* first = Find(miss.announcers[0])) --first->awaited;
   missing_.Erase(id);
+  // Room: a link's untracked IDs can be awaited (on the next Tick).
+  for (const Link& l : links_up_) refill_due_ = refill_due_ || l.untracked;
 }
 
 bool Tree::OnGraft(PeerId from, const Frame& frame, uint64_t now, const char** why) {
@@ -420,6 +480,11 @@ void Tree::Tick(uint64_t now) {
     for (Link& l : links_up_) FlushIhave(&l);
     ihave_due_ = UINT64_MAX;
   }
+  if (refill_due_) {
+    refill_due_ = false;
+    for (Link& l : links_up_)
+      if (l.untracked) Refill(&l, now);
+  }
   while (!timers_.empty() && timers_.top().first <= now) {
     Timer t = timers_.top();
     timers_.pop();
@@ -439,6 +504,7 @@ void Tree::Tick(uint64_t now) {
 }
 
 uint64_t Tree::NextWake() const {
+  if (refill_due_) return 0;
   uint64_t t = timers_.empty() ? UINT64_MAX : timers_.top().first;
   return std::min(t, ihave_due_);
 }

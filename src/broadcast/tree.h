@@ -30,7 +30,11 @@
 //
 // Memory is bounded: kMaxMissing announced IDs awaited (a quarter of them
 // at most first announced by any one peer), kRecent recent deliveries
-// remembered for swapping, and the ihave entries of one window.
+// remembered for swapping, and the ihave entries of one window. What a
+// link announces past those bounds is not dropped: its counters are kept as
+// a span (an origin's counters are consecutive), awaited in turn as room
+// comes, so that a burst announced faster than it is pushed is grafted
+// whole rather than left to anti-entropy.
 #ifndef FLOODCHAT_BROADCAST_TREE_H_
 #define FLOODCHAT_BROADCAST_TREE_H_
 
@@ -124,6 +128,9 @@ class Tree : public Broadcast {
   // peer that announces what does not exist cannot crowd out the others.
   static constexpr size_t kMaxMissingPerPeer = kMaxMissing / 4;
   static constexpr size_t kMaxAnnouncers = 4;
+  // The counters a link announced past the bounds are kept as one span of
+  // one origin, at most this long; more are left to anti-entropy.
+  static constexpr uint64_t kMaxUntracked = 65536;
   static constexpr size_t kRecent = 256;
   static constexpr uint64_t kSwapIntervalMs = 1000;
   static constexpr uint64_t kRepruneMs = 50;
@@ -145,6 +152,11 @@ class Tree : public Broadcast {
     size_t answer_bytes = 0;
     std::vector<uint8_t> ihave;  // entries waiting for the window to end
     size_t awaited = 0;  // IDs awaited that it announced first
+    // Counters of one origin it announced past the bounds of what is
+    // awaited, [untracked_lo, untracked_hi): awaited in their turn as room
+    // comes (Refill).
+    bool untracked = false;
+    uint64_t untracked_origin = 0, untracked_lo = 0, untracked_hi = 0;
     size_t ihave_count = 0;
   };
   struct Missing {
@@ -191,6 +203,14 @@ class Tree : public Broadcast {
   void Expire(const MessageId& id, Missing* miss, uint64_t now);
   // Stops awaiting `id`.
   void Forget(const MessageId& id, const Missing& miss);
+  // Starts awaiting `id`, announced first by `l`; false if there is no room.
+  bool Await(Link* l, const MessageId& id, uint64_t now);
+  // Notes an ID `l` announced that there was no room to await.
+  static void NoteUntracked(Link* l, const MessageId& id);
+  // Awaits what `l` announced past the bounds, as far as there is room now.
+  void Refill(Link* l, uint64_t now);
+  // Whether an announced ID is had already.
+  bool Had(const MessageId& id) const;
   void SendControl(PeerId peer, uint8_t type);
   void SendPrune(PeerId peer, uint64_t origin);
   Recent& RecentSlot(const MessageId& id);
@@ -205,6 +225,7 @@ class Tree : public Broadcast {
   const Log* log_;
   TreeConfig tree_;
   uint8_t hop_limit_ = 64;
+  uint64_t own_id_ = 0;
   uint64_t wall_offset_ = 0;
   Relay relay_;
   std::vector<Link> links_up_;  // in the order they came up
@@ -214,6 +235,7 @@ class Tree : public Broadcast {
   uint64_t payload_sends_ = 0;
   uint64_t ihave_due_ = UINT64_MAX;  // when the oldest waiting entries go
   uint64_t lag_ms_ = 0;              // smoothed; 0: none measured
+  bool refill_due_ = false;          // room came while a link has untracked IDs
   IdMap<Missing> missing_{0, kMaxMissing};
   IdMap<OriginTree> trees_{0, kMaxOrigins};  // keyed by (origin, 0)
   uint64_t slots_used_ = 0;
