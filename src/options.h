@@ -63,7 +63,7 @@ struct Options {
   bool presence = false;  // --presence: notices on stdout also off a terminal
   bool timestamps = false;  // --timestamps: the arrival time before each line
   ColorWhen color = ColorWhen::kAuto;  // --color: nicks in colour (chat format)
-  BroadcastMode broadcast = BroadcastMode::kFlood;  // --broadcast
+  BroadcastMode broadcast = BroadcastMode::kTree;  // --broadcast
   int verbosity = 1;  // 0 quiet, 1 normal, 2 verbose
   std::string key_file;  // -k: keyed mode; empty: an open network
   bool metrics = false;  // --metrics: serve the counters over HTTP

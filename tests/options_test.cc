@@ -44,6 +44,15 @@ TEST(OptionsTest, Defaults) {
   EXPECT_EQ(p.options.handshake_timeout, 10);
   EXPECT_EQ(p.options.keepalive_s, 10);
   EXPECT_EQ(p.options.store, 32u << 20);
+  EXPECT_EQ(p.options.broadcast, BroadcastMode::kTree);
+}
+
+TEST(OptionsTest, BroadcastMode) {
+  EXPECT_EQ(Parse({"--broadcast", "flood"}).options.broadcast, BroadcastMode::kFlood);
+  EXPECT_EQ(Parse({"--broadcast=tree"}).options.broadcast, BroadcastMode::kTree);
+  Parsed bad = Parse({"--broadcast", "gossip"});
+  EXPECT_EQ(bad.outcome, ParseOutcome::kUsageError);
+  EXPECT_EQ(bad.error, "--broadcast: gossip: expected tree or flood");
 }
 
 TEST(OptionsTest, LimitOptions) {
