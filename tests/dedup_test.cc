@@ -110,16 +110,16 @@ TEST(OriginTableTest, ACounterBeyondTheWindowSettlesItAndKeepsTheGapsItPassed) {
   for (uint64_t c = 4; c < w; ++c) ASSERT_TRUE(New(&t, 7, c));
   EXPECT_EQ(t.Gaps(7), 2u);
   EXPECT_EQ(t.skipped(), 0u);
-  // Counter w + 1 needs the window to start at 2: gap 1 is passed (still
-  // taken if it comes), 2 stays in the window.
+  // Counter w + 1 needs the window to start at 2: gap 1 is passed (counted
+  // as not had, still taken if it comes), 2 stays in the window.
   ASSERT_TRUE(New(&t, 7, w + 1));
-  EXPECT_EQ(t.skipped(), 0u);
-  EXPECT_EQ(t.passed(), 1u);
+  EXPECT_EQ(t.skipped(), 1u);
   EXPECT_EQ(t.Gaps(7), 2u);  // 2 and w
   EXPECT_FALSE(t.Covers(From(7, 1)));
   EXPECT_TRUE(New(&t, 7, 1));   // come by a slower way: taken once
   EXPECT_FALSE(New(&t, 7, 1));  // and then a copy
-  EXPECT_EQ(t.passed(), 0u);
+  EXPECT_TRUE(t.Covers(From(7, 1)));
+  EXPECT_EQ(t.skipped(), 0u);
   EXPECT_FALSE(New(&t, 7, 0));  // below the window, had: a copy
   EXPECT_TRUE(New(&t, 7, 2));
   EXPECT_TRUE(New(&t, 7, w));  // shares 0's bit, which the slide cleared
@@ -129,7 +129,6 @@ TEST(OriginTableTest, ACounterBeyondTheWindowSettlesItAndKeepsTheGapsItPassed) {
   // gaps.
   ASSERT_TRUE(New(&t, 7, 10 * w));
   EXPECT_EQ(t.skipped(), (10 * w - w + 1) - (w + 2));
-  EXPECT_EQ(t.passed(), 0u);
   EXPECT_FALSE(New(&t, 7, w + 5));  // given up: settled
   EXPECT_EQ(t.Gaps(7), w - 1);  // [9w + 1, 10w)
   EXPECT_EQ(Of(t, 7).floor, 10 * w - w + 1);
@@ -137,24 +136,48 @@ TEST(OriginTableTest, ACounterBeyondTheWindowSettlesItAndKeepsTheGapsItPassed) {
   EXPECT_FALSE(New(&t, 7, 10 * w - 5));
 }
 
-TEST(OriginTableTest, PassedGapsAreBoundedAndTheOldestIsGivenUp) {
-  const uint64_t w = OriginTable::kWindow, n = OriginTable::kMaxPassed;
+TEST(OriginTableTest, PassedGapsAreBoundedTheOldestGivenUpAndEachTakenOnce) {
+  const uint64_t w = OriginTable::kWindow, n = OriginTable::kPassedRing;
   OriginTable t;
   ASSERT_TRUE(t.Init(3));
   // Every other counter comes, from 0 to far beyond the window: each slide
-  // passes one gap.
+  // passes one gap. The last base is (end - 2) - w + 1: the odd counters 1
+  // to end - 3 - w were passed, the first of them pushed out of the ring.
   uint64_t end = 2 * (w + n + 10);
   for (uint64_t c = 0; c < end; c += 2) ASSERT_TRUE(New(&t, 9, c));
-  EXPECT_EQ(t.passed(), n);
-  // The last base is (end - 2) - w + 1: the odd counters 1 to end - 3 - w
-  // were passed, the first of them pushed out.
   uint64_t passed_total = (end - w) / 2 - 1;
+  ASSERT_GT(passed_total, n);
+  EXPECT_EQ(t.skipped(), passed_total);
+  EXPECT_FALSE(New(&t, 9, 1));  // the oldest: given up, taken for a copy
+  uint64_t oldest_kept = end - 3 - w - 2 * (n - 1);
+  EXPECT_FALSE(New(&t, 9, oldest_kept - 2));
+  // The gaps still kept come, in the order they were passed (as a slower
+  // path brings them), each twice: each is taken once.
+  uint64_t taken = 0;
+  for (uint64_t c = oldest_kept; c <= end - 3 - w; c += 2) {
+    taken += New(&t, 9, c) ? 1 : 0;
+    EXPECT_FALSE(New(&t, 9, c)) << c;
+  }
+  EXPECT_EQ(taken, n);
+  for (uint64_t c = oldest_kept; c <= end - 3 - w; c += 2) EXPECT_FALSE(New(&t, 9, c)) << c;
   EXPECT_EQ(t.skipped(), passed_total - n);
-  EXPECT_FALSE(New(&t, 9, 1));  // the oldest: given up
-  uint64_t newest_passed = end - 3 - w;
-  EXPECT_TRUE(New(&t, 9, newest_passed));
-  EXPECT_FALSE(New(&t, 9, newest_passed));
-  EXPECT_EQ(t.passed(), n - 1);
+}
+
+TEST(OriginTableTest, PassedGapsThatComeNewestFirstAreStillTakenAtMostOnce) {
+  const uint64_t w = OriginTable::kWindow, n = OriginTable::kPassedRing;
+  OriginTable t;
+  ASSERT_TRUE(t.Init(3));
+  uint64_t end = 2 * (w + n + 10);
+  for (uint64_t c = 0; c < end; c += 2) ASSERT_TRUE(New(&t, 9, c));
+  // Each one that comes is remembered in the same ring, pushing out the
+  // oldest passed: about half are taken, none twice.
+  uint64_t taken = 0;
+  for (uint64_t c = end - 3 - w; c >= 1 && c < end; c -= 2) {
+    taken += New(&t, 9, c) ? 1 : 0;
+    EXPECT_FALSE(New(&t, 9, c)) << c;
+  }
+  EXPECT_EQ(taken, n / 2);
+  for (uint64_t c = 1; c <= end - 3 - w; c += 2) EXPECT_FALSE(New(&t, 9, c)) << c;
 }
 
 TEST(OriginTableTest, TheLeastRecentlyHeardOriginIsEvicted) {

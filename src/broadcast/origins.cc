@@ -9,6 +9,13 @@ namespace floodchat {
 
 namespace {
 
+MessageId IdOf(uint64_t node_id, uint64_t counter) {
+  MessageId id;
+  PutU64(id.bytes, node_id);
+  PutU64(id.bytes + 8, counter);
+  return id;
+}
+
 // `a` comes before `b` in the sequence, modulo 2^64.
 bool Before(uint64_t a, uint64_t b) {
   uint64_t d = b - a;
@@ -40,7 +47,6 @@ bool OriginTable::Init(uint64_t hash_key, size_t capacity) {
   capacity_ = capacity;
   mask_ = slots - 1;
   key_ = hash_key;
-  passed_ = IdMap<uint8_t>(Mix64(hash_key + 1), kMaxPassed);
   return true;
 }
 
@@ -117,35 +123,26 @@ uint32_t OriginTable::Take(uint64_t node_id, size_t index_pos) {
 }
 
 bool OriginTable::Has(const Record& r, uint64_t c) const {
-  if (Before(c, r.base)) {  // settled, but for a passed gap
-    if (passed_.size() == 0) return true;
-    MessageId id;
-    PutU64(id.bytes, r.node_id);
-    PutU64(id.bytes + 8, c);
-    return passed_.Find(id) == nullptr;
+  if (Before(c, r.base)) {  // settled, but for a passed gap not come yet
+    if (!passing_) return true;
+    MessageId id = IdOf(r.node_id, c);
+    return !passed_.Contains(id) || passed_.Contains(Came(id));
   }
   if (c - r.base >= kWindow) return false;
   return (r.bits[(c % kWindow) / 64] & Mask(c)) != 0;
 }
 
+// A mark a peer cannot aim at another gap's ID: keyed, per counter.
+MessageId OriginTable::Came(const MessageId& passed) const {
+  MessageId m = passed;
+  PutU64(m.bytes, GetU64(passed.bytes) ^ Mix64(key_ ^ Mix64(GetU64(passed.bytes + 8))) ^ 1);
+  return m;
+}
+
 void OriginTable::Pass(uint64_t node_id, uint64_t counter) {
-  MessageId id;
-  PutU64(id.bytes, node_id);
-  PutU64(id.bytes + 8, counter);
-  if (passed_.Find(id) != nullptr) return;  // passed before, by a record since evicted
-  if (passed_order_.size() < kMaxPassed) {
-    passed_order_.push_back(id);
-  } else {
-    // The oldest passed goes, given up if it has not come since.
-    MessageId& oldest = passed_order_[passed_next_];
-    if (passed_.Find(oldest) != nullptr) {
-      passed_.Erase(oldest);
-      ++skipped_;
-    }
-    oldest = id;
-    passed_next_ = (passed_next_ + 1) % kMaxPassed;
-  }
-  passed_.Insert(id, 0);
+  if (!passing_) passing_ = passed_.Init(kPassedRing, key_ + 1, Mix64(key_));
+  // Without the ring (no memory), the gap is given up as it is passed.
+  if (!passing_ || !passed_.SeenOrRemember(IdOf(node_id, counter))) ++skipped_;
 }
 
 void OriginTable::Slide(Record* r, uint64_t new_base) {
@@ -193,10 +190,8 @@ bool OriginTable::CoveredOrRecord(const MessageId& id) {
   Record& r = records_[slot - 1];
   if (Has(r, counter)) return true;
   if (Before(counter, r.base)) {  // a passed gap, come at last
-    MessageId key;
-    PutU64(key.bytes, node_id);
-    PutU64(key.bytes + 8, counter);
-    passed_.Erase(key);
+    passed_.SeenOrRemember(Came(id));
+    if (skipped_ > 0) --skipped_;
     return false;
   }
   Mark(&r, counter);

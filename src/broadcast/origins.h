@@ -19,11 +19,14 @@
 //
 // A counter kWindow or more above `base` slides the window up to it, and the
 // counters below the new base are settled. The gaps it slides past are kept
-// by ID (the last kMaxPassed of them, all origins together), so that a
-// message a slower path brings after a faster one ran a window ahead (a
-// graft, in a burst) is still taken, once; a passed gap pushed out of that
-// list, and the counters a jump skips that were never heard of, are given up
-// (counted in skipped()).
+// by ID in a ring (dedup.h) of kPassedRing entries, all origins together, so
+// that a message a slower path brings after a faster one ran a window ahead
+// (a graft, in a burst) is still taken; when it comes, the same ring
+// remembers that it came (its ID with a keyed mark), so it is taken once. A
+// gap is passed before it comes, so its entry leaves the ring first: from
+// then on it is settled. A passed gap pushed out of the ring, and the
+// counters a jump skips that were never heard of, are given up. skipped()
+// counts the gaps passed that have not come.
 //
 // At most `capacity` origins are kept; a new one evicts the least recently
 // heard. An evicted origin that returns starts a new record, and until its
@@ -33,16 +36,15 @@
 //
 // Memory: about 560 bytes per origin, allocated once in Init (calloc: pages
 // not yet used are not touched), 2.2 MiB for the default 4,096; and the
-// passed gaps, none until a window passes one, at most about 220 KiB.
+// the ring of passed gaps, allocated when a window first passes a gap,
+// 288 KiB (touched as it fills).
 #ifndef FLOODCHAT_BROADCAST_ORIGINS_H_
 #define FLOODCHAT_BROADCAST_ORIGINS_H_
 
 #include <cstddef>
 #include <cstdint>
 
-#include <vector>
-
-#include "broadcast/id_map.h"
+#include "broadcast/dedup.h"
 #include "wire/frame.h"
 #include "wire/summary.h"
 
@@ -53,7 +55,7 @@ class OriginTable {
   static constexpr size_t kDefaultCapacity = 4096;
   static constexpr uint64_t kWindow = 4096;
   static constexpr uint64_t kJoinGrace = 1024;
-  static constexpr size_t kMaxPassed = 4096;
+  static constexpr size_t kPassedRing = 8192;
 
   OriginTable() = default;
   ~OriginTable();
@@ -96,8 +98,6 @@ class OriginTable {
   uint64_t evictions() const { return evictions_; }
   // Gaps a sliding window gave up, all origins, all told.
   uint64_t skipped() const { return skipped_; }
-  // Gaps a window passed that are still taken if they come.
-  size_t passed() const { return passed_.size(); }
 
  private:
   struct Record {
@@ -129,11 +129,10 @@ class OriginTable {
   uint64_t key_ = 0;
   uint64_t evictions_ = 0;
   uint64_t skipped_ = 0;
-  // The gaps passed, and the order they were passed in (a ring of up to
-  // kMaxPassed, which may name some that came since).
-  IdMap<uint8_t> passed_{0, kMaxPassed};
-  std::vector<MessageId> passed_order_;
-  size_t passed_next_ = 0;
+  // The gaps passed, and (marked) those of them that came since.
+  MessageId Came(const MessageId& passed) const;
+  DedupRing passed_;
+  bool passing_ = false;  // the ring is allocated
 };
 
 }  // namespace floodchat
