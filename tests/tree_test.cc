@@ -569,6 +569,21 @@ TEST_F(TreeTest, AnnouncementsPastTheBoundAreAwaitedInTurnAsOneSpan) {
   EXPECT_EQ(links_.delivered.size(), n + 1);
 }
 
+// A span of one origin's untracked IDs does not hold back another
+// origin's announcements while there is room for them.
+TEST_F(TreeTest, AnotherOriginsAnnouncementIsAwaitedBesideASpan) {
+  Up({1, 2});
+  Offer(1, MessageFrame(9, 0, "x", "zero"), 0);
+  Offer(1, MessageFrame(8, 0, "y", "zero"), 0);
+  for (uint64_t k = 1; k <= Tree::kMaxMissingPerPeer + 5; ++k) Ihave(2, IdOf(9, k), 2, 10);
+  for (uint64_t k = 1; k <= 10; ++k) Offer(1, MessageFrame(9, k, "x", "pushed"), 20);
+  Ihave(2, IdOf(8, 1), 2, 20);
+  RunTo(20, 200);
+  bool asked = false;
+  for (const auto& g : GraftsTo(2)) asked = asked || g.first == IdOf(8, 1);
+  EXPECT_TRUE(asked);
+}
+
 TEST_F(TreeTest, AloneTheOwnMessagesWaitForTheFirstPeer) {
   tree_.Originate("me", "one", 1);
   tree_.Originate("me", "two", 2);

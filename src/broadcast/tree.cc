@@ -308,8 +308,10 @@ bool Tree::OnIhave(PeerId from, const Frame& frame, uint64_t now, const char** w
       if (!known && miss.count < kMaxAnnouncers) miss.announcers[miss.count++] = from;
       continue;
     }
-    // Full, or this peer's share taken: awaited later, in its turn.
-    if (l->untracked || !Await(l, e.id, now)) NoteUntracked(l, e.id);
+    // Behind that origin's IDs this link announced past the bounds, or
+    // full, or this peer's share taken: awaited later, in its turn.
+    bool behind = l->untracked && GetU64(e.id.bytes) == l->untracked_origin;
+    if (behind || !Await(l, e.id, now)) NoteUntracked(l, e.id);
   }
   return true;
 }
