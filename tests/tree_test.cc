@@ -366,6 +366,29 @@ TEST_F(TreeTest, WhenTheFirstAnnouncerDoesNotAnswerTheSecondIsAskedSooner) {
   EXPECT_EQ(tree_.NextWake(), UINT64_MAX);
 }
 
+// Of the announcers, the one that had the message in the fewest hops is
+// asked first: the graft makes its way part of the tree, and long grafted
+// paths reach the hop limit.
+TEST_F(TreeTest, TheAnnouncerWithTheFewestHopsIsAskedFirst) {
+  Up({1, 2, 3});
+  Ihave(2, IdOf(7, 1), 9, 1000);
+  Ihave(3, IdOf(7, 1), 4, 1010);
+  Ihave(1, IdOf(7, 1), 6, 1020);
+  RunTo(1000, 1100);
+  EXPECT_TRUE(GraftsTo(2).empty());
+  EXPECT_TRUE(GraftsTo(1).empty());
+  ASSERT_EQ(GraftsTo(3).size(), 1u);
+  RunTo(1101, 1200);
+  ASSERT_EQ(GraftsTo(1).size(), 1u);  // then the next fewest
+  EXPECT_TRUE(GraftsTo(2).empty());
+  RunTo(1201, 1300);
+  ASSERT_EQ(GraftsTo(2).size(), 1u);
+  // The first announcer's share is given back when it is given up.
+  RunTo(1301, 3000);
+  EXPECT_EQ(links_.Count(kTypeGraft), 3u);
+  EXPECT_EQ(tree_.NextWake(), UINT64_MAX);
+}
+
 TEST_F(TreeTest, AnAnnouncerThatIsGoneIsSkipped) {
   Up({1, 2, 3});
   Ihave(2, IdOf(7, 1), 3, 1000);

@@ -301,17 +301,14 @@ bool Tree::OnIhave(PeerId from, const Frame& frame, uint64_t now, const char** w
       }
       continue;
     }
-    if (Missing* found = missing_.Find(e.id)) {
-      Missing& miss = *found;
-      bool known = false;
-      for (uint8_t k = 0; k < miss.count; ++k) known = known || miss.announcers[k] == from;
-      if (!known && miss.count < kMaxAnnouncers) miss.announcers[miss.count++] = from;
+    if (Missing* miss = missing_.Find(e.id)) {
+      AddAnnouncer(miss, from, e.hops);
       continue;
     }
     // Behind that origin's IDs this link announced past the bounds, or
     // full, or this peer's share taken: awaited later, in its turn.
     bool behind = l->untracked && GetU64(e.id.bytes) == l->untracked_origin;
-    if (behind || !Await(l, e.id, now)) NoteUntracked(l, e.id);
+    if (behind || !Await(l, e.id, e.hops, now)) NoteUntracked(l, e.id);
   }
   return true;
 }
@@ -320,12 +317,21 @@ bool Tree::Had(const MessageId& id) const {
   return relay_.seen().Contains(id) || relay_.origins().Covers(id);
 }
 
-bool Tree::Await(Link* l, const MessageId& id, uint64_t now) {
+void Tree::AddAnnouncer(Missing* miss, PeerId peer, uint8_t hops) {
+  for (uint8_t k = 0; k < miss->count; ++k)
+    if (miss->announcers[k] == peer) return;
+  if (miss->count == kMaxAnnouncers) return;
+  miss->announcers[miss->count] = peer;
+  miss->hops[miss->count++] = hops;
+}
+
+bool Tree::Await(Link* l, const MessageId& id, uint8_t hops, uint64_t now) {
   if (l->awaited >= kMaxMissingPerPeer) return false;
   Missing miss;
   miss.first_ms = now;
   miss.deadline = now + GraftWait(l->id);
   miss.announcers[0] = l->id;
+  miss.hops[0] = hops;
   miss.count = 1;
   if (missing_.Insert(id, miss) == nullptr) return false;
   ++l->awaited;
@@ -364,21 +370,26 @@ void Tree::Refill(Link* l, uint64_t now) {
     if (++l->untracked_lo == l->untracked_hi) l->untracked = false;
     if (Had(id)) continue;
     if (Missing* miss = missing_.Find(id)) {
-      bool known = false;
-      for (uint8_t k = 0; k < miss->count; ++k) known = known || miss->announcers[k] == l->id;
-      if (!known && miss->count < kMaxAnnouncers) miss->announcers[miss->count++] = l->id;
+      AddAnnouncer(miss, l->id, 255);
       continue;
     }
-    Await(l, id, now);
+    Await(l, id, 255, now);
   }
   if (l->untracked) refill_due_ = true;
 }
 
 void Tree::Expire(const MessageId& id, Missing* miss, uint64_t now) {
-  // The next announcer still up is asked; when none is left, anti-entropy
-  // is the last resort.
-  while (miss->next < miss->count) {
-    PeerId p = miss->announcers[miss->next++];
+  // The announcer not yet asked that is still up and had the message in
+  // the fewest hops is asked (the graft makes its way part of the tree, so
+  // the shorter the better: long grafted paths reach the hop limit); when
+  // none is left, anti-entropy is the last resort.
+  for (;;) {
+    int best = -1;
+    for (int k = 0; k < miss->count; ++k)
+      if ((miss->asked >> k & 1) == 0 && (best < 0 || miss->hops[k] < miss->hops[best])) best = k;
+    if (best < 0) break;
+    miss->asked |= static_cast<uint8_t>(1u << best);
+    PeerId p = miss->announcers[best];
     Link* l = Find(p);
     if (l == nullptr) continue;
     SetState(l, GetU64(id.bytes), false, now);

@@ -5,9 +5,10 @@
 // receives a message it has already seen over an eager link prunes that
 // link to lazy (unless no other link would still send it messages whole),
 // and what is left eager is a spanning tree. An ID announced
-// on a lazy link whose message has not come within a wait is grafted: the
-// link turns eager again and the announcer sends the message from its store;
-// if that answer does not come either, the next announcer is asked. So a
+// on a lazy link whose message has not come within a wait is grafted from
+// the announcer that had it in the fewest hops: the link turns eager again
+// and the announcer sends the message from its store; if that answer does
+// not come either, the next announcer is asked. So a
 // lost eager link (a peer gone) is repaired by the next message's
 // announcements, and anti-entropy (repair.h) stays the backstop.
 //
@@ -162,8 +163,9 @@ class Tree : public Broadcast {
   struct Missing {
     uint64_t first_ms = 0;  // when it was first announced
     uint64_t deadline = 0;
-    PeerId announcers[kMaxAnnouncers] = {};
-    uint8_t count = 0, next = 0;
+    PeerId announcers[kMaxAnnouncers] = {};  // [0]: the first, whose share it takes
+    uint8_t hops[kMaxAnnouncers] = {};       // as each announced it (255: not said)
+    uint8_t count = 0, asked = 0;            // asked: a bit per announcer
     PeerId grafted_from = kNoPeer;
     uint64_t grafted_at = 0;
   };
@@ -203,8 +205,10 @@ class Tree : public Broadcast {
   void Expire(const MessageId& id, Missing* miss, uint64_t now);
   // Stops awaiting `id`.
   void Forget(const MessageId& id, const Missing& miss);
-  // Starts awaiting `id`, announced first by `l`; false if there is no room.
-  bool Await(Link* l, const MessageId& id, uint64_t now);
+  // Starts awaiting `id`, announced first by `l` at `hops`; false if there
+  // is no room.
+  bool Await(Link* l, const MessageId& id, uint8_t hops, uint64_t now);
+  static void AddAnnouncer(Missing* miss, PeerId peer, uint8_t hops);
   // Notes an ID `l` announced that there was no room to await.
   static void NoteUntracked(Link* l, const MessageId& id);
   // Awaits what `l` announced past the bounds, as far as there is room now.
