@@ -1,6 +1,5 @@
 // A map from message IDs to small values, bounded in entries, for the
-// broadcast tree's IDs awaited and its origins' trees (tree.h), and the gaps
-// an origin's window passed (origins.h). Open addressing with linear
+// broadcast tree's IDs awaited and its origins' trees (tree.h). Open addressing with linear
 // probing, keyed hash (a peer cannot choose IDs that collide), removal by
 // backward shift so that no tombstones build up. It grows from 64 slots as
 // entries come, never past twice its bound, and gives the memory back as

@@ -36,7 +36,7 @@
 //
 // Memory: about 560 bytes per origin, allocated once in Init (calloc: pages
 // not yet used are not touched), 2.2 MiB for the default 4,096; and the
-// the ring of passed gaps, allocated when a window first passes a gap,
+// ring of passed gaps, allocated when a window first passes a gap,
 // 288 KiB (touched as it fills).
 #ifndef FLOODCHAT_BROADCAST_ORIGINS_H_
 #define FLOODCHAT_BROADCAST_ORIGINS_H_
