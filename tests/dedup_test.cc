@@ -136,15 +136,22 @@ TEST(OriginTableTest, ACounterBeyondTheWindowSettlesItAndKeepsTheGapsItPassed) {
   EXPECT_FALSE(New(&t, 7, 10 * w - 5));
 }
 
+// Every other counter of origin 9 comes, from 0 to far beyond the window:
+// each slide passes one gap. The last base is (end - 2) - w + 1, so the odd
+// counters 1 to end - 3 - w are passed, more than the ring holds. Returns
+// the newest passed.
+uint64_t PassEveryOddCounter(OriginTable* t) {
+  const uint64_t end = 2 * (OriginTable::kWindow + OriginTable::kPassedRing + 10);
+  for (uint64_t c = 0; c < end; c += 2) EXPECT_TRUE(New(t, 9, c)) << c;
+  return end - 3 - OriginTable::kWindow;
+}
+
 TEST(OriginTableTest, PassedGapsAreBoundedTheOldestGivenUpAndEachTakenOnce) {
   const uint64_t w = OriginTable::kWindow, n = OriginTable::kPassedRing;
   OriginTable t;
   ASSERT_TRUE(t.Init(3));
-  // Every other counter comes, from 0 to far beyond the window: each slide
-  // passes one gap. The last base is (end - 2) - w + 1: the odd counters 1
-  // to end - 3 - w were passed, the first of them pushed out of the ring.
-  uint64_t end = 2 * (w + n + 10);
-  for (uint64_t c = 0; c < end; c += 2) ASSERT_TRUE(New(&t, 9, c));
+  const uint64_t newest = PassEveryOddCounter(&t);
+  const uint64_t end = newest + 3 + w;
   uint64_t passed_total = (end - w) / 2 - 1;
   ASSERT_GT(passed_total, n);
   EXPECT_EQ(t.skipped(), passed_total);
@@ -164,20 +171,20 @@ TEST(OriginTableTest, PassedGapsAreBoundedTheOldestGivenUpAndEachTakenOnce) {
 }
 
 TEST(OriginTableTest, PassedGapsThatComeNewestFirstAreStillTakenAtMostOnce) {
-  const uint64_t w = OriginTable::kWindow, n = OriginTable::kPassedRing;
+  const uint64_t n = OriginTable::kPassedRing;
   OriginTable t;
   ASSERT_TRUE(t.Init(3));
-  uint64_t end = 2 * (w + n + 10);
-  for (uint64_t c = 0; c < end; c += 2) ASSERT_TRUE(New(&t, 9, c));
+  const uint64_t newest = PassEveryOddCounter(&t);
   // Each one that comes is remembered in the same ring, pushing out the
   // oldest passed: about half are taken, none twice.
   uint64_t taken = 0;
-  for (uint64_t c = end - 3 - w; c >= 1 && c < end; c -= 2) {
+  for (uint64_t k = 0; k <= newest / 2; ++k) {
+    uint64_t c = newest - 2 * k;
     taken += New(&t, 9, c) ? 1 : 0;
     EXPECT_FALSE(New(&t, 9, c)) << c;
   }
   EXPECT_EQ(taken, n / 2);
-  for (uint64_t c = 1; c <= end - 3 - w; c += 2) EXPECT_FALSE(New(&t, 9, c)) << c;
+  for (uint64_t c = 1; c <= newest; c += 2) EXPECT_FALSE(New(&t, 9, c)) << c;
 }
 
 TEST(OriginTableTest, TheLeastRecentlyHeardOriginIsEvicted) {
