@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Benchmark: a chain of 5 floodchat nodes on 127.0.0.1.
 
-  python3 bench/chain_bench.py [./floodchat] [--runs N] [--messages N]
+  python3 bench/chain_bench.py [./floodchat] [--runs N] [--messages N] [--node-args ARGS]
+
+--node-args: more options for every node (split on spaces), such as
+"--broadcast flood" to set the broadcast policy against the default tree.
 
 Prints, from one run on this machine:
   - throughput: 100,000 messages of 100 bytes written into the first node's
@@ -34,6 +37,7 @@ RUNS = 5
 MESSAGES = 100_000
 TEXT_BYTES = 100
 CHAIN = 5
+NODE_ARGS = []
 LISTEN_RE = re.compile(rb"listening on \S+:(\d+)")
 
 args = sys.argv[1:]
@@ -43,6 +47,8 @@ while args:
         RUNS = int(args.pop(0))
     elif a == "--messages":
         MESSAGES = int(args.pop(0))
+    elif a == "--node-args":
+        NODE_ARGS = args.pop(0).split()
     else:
         BIN = a
 BIN = os.path.abspath(BIN)
@@ -88,7 +94,7 @@ def start_chain(extra=()):
     for i in range(CHAIN):
         last = i == CHAIN - 1
         # --peers 0: a fixed chain; the nodes must not mesh by themselves.
-        cmd = [BIN, "-l", "127.0.0.1:0", "-n", "n%d" % i, "-f", "text", "--peers", "0"]
+        cmd = [BIN, "-l", "127.0.0.1:0", "-n", "n%d" % i, "-f", "text", "--peers", "0"] + NODE_ARGS
         cmd += list(extra)
         if prev is not None:
             cmd += ["-c", "127.0.0.1:%d" % prev]
@@ -223,6 +229,8 @@ def rss_kib(pid, field="VmRSS"):
 
 def main():
     print("binary: %s, %d bytes" % (BIN, os.path.getsize(BIN)))
+    if NODE_ARGS:
+        print("node options: %s" % " ".join(NODE_ARGS))
     keydir = tempfile.mkdtemp()
     keyfile = os.path.join(keydir, "key")
     with open(keyfile, "wb") as f:
