@@ -194,9 +194,9 @@ TEST_F(TreeTest, ACopyOverAnEagerLinkPrunesItAndThenItGetsAnnouncementsBatched) 
 }
 
 // Each origin has a tree of its own: a link pruned for one origin's
-// messages still carries another's whole, and a new origin's tree starts
-// from the links' shared states (the last change any origin made).
-TEST_F(TreeTest, EachOriginHasItsOwnTreeAndANewOneStartsFromTheSharedStates) {
+// messages still carries another's whole, and a graft for one origin's
+// message makes the link eager for that origin alone.
+TEST_F(TreeTest, EachOriginHasItsOwnTree) {
   Up({1, 2, 3});
   Offer(1, MessageFrame(7, 1, "x", "seven"), 10);  // origin 7 by 1
   Offer(2, MessageFrame(8, 1, "y", "eight"), 11);  // origin 8 by 2
@@ -218,27 +218,107 @@ TEST_F(TreeTest, EachOriginHasItsOwnTreeAndANewOneStartsFromTheSharedStates) {
   EXPECT_EQ(IhavesTo(2)[0].id, IdOf(7, 2));
   ASSERT_EQ(IhavesTo(1).size(), 1u);
   EXPECT_EQ(IhavesTo(1)[0].id, IdOf(8, 2));
-  // 2 prunes this node for origin 9. The shared states are now lazy for 1
-  // (last set for 8) and 2 (for 9): origin 10, new here, starts so.
-  links_.sent.clear();
-  Prune(2, 9);
-  EXPECT_STREQ(tree_.LinkState(1), "lazy");
-  EXPECT_STREQ(tree_.LinkState(2), "lazy");
-  Offer(3, MessageFrame(10, 1, "z", "ten"), 200);  // origin 10, new here
-  EXPECT_TRUE(links_.SentTo(1, kTypeMessage).empty());
+  // Origin 10, new here, by 3: its tree starts as a copy of 7's (the oldest:
+  // see the next test), lazy for 2. A graft by 2 for a message of 7 makes 2
+  // eager for 7, not for 10.
+  Offer(3, MessageFrame(10, 1, "z", "ten"), 200);
   EXPECT_TRUE(links_.SentTo(2, kTypeMessage).empty());
-  // A graft by 1 for a message of 7 makes 1 eager for 7, not for 10, whose
-  // tree is its own from its first message on.
-  Graft(1, IdOf(7, 2), kGraftNoFetch, 300);
+  Graft(2, IdOf(7, 2), kGraftNoFetch, 300);
   links_.sent.clear();
   Offer(3, MessageFrame(7, 3, "x", "seven, third"), 310);
   Offer(3, MessageFrame(10, 2, "z", "ten again"), 311);
-  ASSERT_EQ(links_.SentTo(1, kTypeMessage).size(), 1u);
+  ASSERT_EQ(links_.SentTo(2, kTypeMessage).size(), 1u);
   Message m;
   const char* why = nullptr;
-  std::string sent = links_.SentTo(1, kTypeMessage)[0];  // m's text points into it
+  std::string sent = links_.SentTo(2, kTypeMessage)[0];  // m's text points into it
   ASSERT_TRUE(ParseMessage(FrameOf(sent), &m, &why));
   EXPECT_EQ(m.text, "seven, third");
+}
+
+// A new origin's tree starts as a copy of another origin's tree, one heard
+// from in the last kModelIdleMs (the oldest, while none is kModelAgeMs
+// old): every node starts it from the same tree, one that spans the
+// network, rather than from each link's last state, which many origins'
+// changes leave a patchwork of.
+TEST_F(TreeTest, ANewOriginsTreeStartsFromAnActiveTreeNotTheLastStates) {
+  Up({1, 2, 3});
+  tree_.Originate("me", "mine first", 5);   // this node's own tree is older, but not a model
+  Offer(1, MessageFrame(7, 1, "x", "seven"), 10);  // 7's tree: made first here
+  Offer(2, MessageFrame(7, 1, "x", "seven", 2), 20);  // 7: 1 and 3 eager, 2 lazy
+  Offer(2, MessageFrame(8, 1, "y", "eight"), 30);  // 8's tree, from 7's
+  Offer(1, MessageFrame(8, 1, "y", "eight", 2), 40);  // 8: 1 lazy too
+  Prune(3, 8, 45);                                     // and 3: 8's is all lazy
+  // The links' last states are lazy, all three.
+  EXPECT_STREQ(tree_.LinkState(1), "lazy");
+  EXPECT_STREQ(tree_.LinkState(2), "lazy");
+  EXPECT_STREQ(tree_.LinkState(3), "lazy");
+  links_.sent.clear();
+  Offer(3, MessageFrame(10, 1, "z", "ten"), 50);  // new here: from 7's tree
+  EXPECT_EQ(links_.SentTo(1, kTypeMessage).size(), 1u);
+  EXPECT_TRUE(links_.SentTo(2, kTypeMessage).empty());
+  RunTo(50, 70);
+  ASSERT_EQ(IhavesTo(2).size(), 1u);
+  EXPECT_EQ(IhavesTo(2)[0].id, IdOf(10, 1));
+  // 7 falls silent; 8 is heard from again. Past the idle time 7's tree is
+  // no model: origin 11 starts from 8's, lazy everywhere.
+  Offer(3, MessageFrame(8, 2, "y", "eight again"), 100000);
+  links_.sent.clear();
+  uint64_t t11 = 20 + Tree::kModelIdleMs + 1;  // 7 last heard from at 20
+  Offer(3, MessageFrame(11, 1, "w", "eleven"), t11);
+  EXPECT_TRUE(links_.SentTo(1, kTypeMessage).empty());
+  EXPECT_TRUE(links_.SentTo(2, kTypeMessage).empty());
+  // With 8 and 11 silent as long too, origin 12 starts from the last states.
+  uint64_t later = t11 + Tree::kModelIdleMs + 1;
+  Prune(2, 99, later - 1);  // a made-up origin: the last state alone
+  Graft(1, IdOf(98, 1), kGraftNoFetch, later - 1);  // likewise
+  links_.sent.clear();
+  Offer(3, MessageFrame(12, 1, "v", "twelve"), later);
+  EXPECT_EQ(links_.SentTo(1, kTypeMessage).size(), 1u);
+  EXPECT_TRUE(links_.SentTo(2, kTypeMessage).empty());
+}
+
+// Once trees have formed, the model is the lowest origin's, which every node
+// of the network holds: the oldest tree differs from node to node.
+TEST_F(TreeTest, AFormedTreeOfTheLowestOriginIsTheModelOverTheOldest) {
+  Up({1, 2, 3});
+  Offer(1, MessageFrame(20, 1, "x", "twenty"), 10);
+  Offer(2, MessageFrame(20, 1, "x", "twenty", 2), 11);  // 20: 2 lazy
+  Offer(1, MessageFrame(5, 1, "y", "five"), 12);         // 5: a copy of 20's
+  Offer(3, MessageFrame(5, 1, "y", "five", 2), 13);      // and 3 lazy
+  links_.sent.clear();
+  Offer(1, MessageFrame(30, 1, "z", "thirty"), 100);  // neither formed: the oldest, 20's
+  EXPECT_EQ(links_.SentTo(3, kTypeMessage).size(), 1u);
+  EXPECT_TRUE(links_.SentTo(2, kTypeMessage).empty());
+  links_.sent.clear();
+  Offer(1, MessageFrame(31, 1, "w", "thirty-one"), 12 + Tree::kModelAgeMs);  // 5's
+  EXPECT_TRUE(links_.SentTo(3, kTypeMessage).empty());
+  EXPECT_TRUE(links_.SentTo(2, kTypeMessage).empty());
+}
+
+// A link that came up after the model origin's messages last crossed the
+// links says nothing of that tree: a new tree takes the link's last state,
+// which any origin's prunes keep.
+TEST_F(TreeTest, ALinkTheModelHasNotCrossedTakesItsLastState) {
+  Up({1, 2});
+  Offer(1, MessageFrame(7, 1, "x", "seven"), 10);
+  Offer(2, MessageFrame(7, 1, "x", "seven", 2), 11);  // 7: 2 lazy
+  Up({3}, 20);                                       // eager in 7's tree, not crossed
+  Prune(3, 8, 21);  // origin 8 is unknown here: the last state alone
+  EXPECT_STREQ(tree_.LinkState(3), "lazy");
+  Offer(1, MessageFrame(10, 1, "z", "ten"), 30);  // 10's tree: a copy of 7's
+  EXPECT_TRUE(links_.SentTo(2, kTypeMessage).empty());
+  EXPECT_TRUE(links_.SentTo(3, kTypeMessage).empty());
+  RunTo(30, 50);
+  EXPECT_EQ(IhavesTo(2).size(), 1u);
+  EXPECT_EQ(IhavesTo(3).size(), 1u);
+  // Once 7's next message has crossed 3 (whole: it is eager in 7's tree),
+  // 7's state of 3 is the model's again.
+  Offer(1, MessageFrame(7, 2, "x", "seven again"), 60);
+  EXPECT_EQ(links_.SentTo(3, kTypeMessage).size(), 1u);
+  links_.sent.clear();
+  Offer(1, MessageFrame(11, 1, "w", "eleven"), 70);
+  EXPECT_EQ(links_.SentTo(3, kTypeMessage).size(), 1u);
+  EXPECT_TRUE(links_.SentTo(2, kTypeMessage).empty());
 }
 
 // Prunes for origins this node never heard from change only the shared

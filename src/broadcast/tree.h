@@ -17,9 +17,13 @@
 // kSlots links, so that with many senders each message follows its own
 // origin's first-arrival tree rather than one tree shared by all, whose
 // paths would be long for most of them. A prune names the origin; a graft
-// names a message, hence its origin. A link also has a shared state, the
-// last one any origin set, which a new origin's tree starts from (so that
-// it does not start by flooding) and which /peers shows.
+// names a message, hence its origin. A new origin's tree starts as a copy
+// of a model, the tree of another origin heard from in the last two
+// minutes: the lowest origin whose tree is 10 s old, else the oldest tree
+// (so that it does not start by flooding, and is one tree network-wide: all
+// nodes hold that origin's). A link also has a shared state, the last one
+// any origin set, which /peers shows and a new tree starts from when there
+// is no model.
 //
 // The wait is derived from what was measured: the graft round trip of the
 // link, and how late a pushed message comes after its first announcement
@@ -135,6 +139,11 @@ class Tree : public Broadcast {
   static constexpr size_t kRecent = 256;
   static constexpr uint64_t kSwapIntervalMs = 1000;
   static constexpr uint64_t kRepruneMs = 50;
+  // A tree whose origin was not heard from for this long is no model for a
+  // new origin's (TreeOf): past three presence heartbeats (30 s each), the
+  // origin is likely gone and its tree stale. One this old has formed.
+  static constexpr uint64_t kModelIdleMs = 120000;
+  static constexpr uint64_t kModelAgeMs = 10000;
   // A graft is answered only while the asker's queue is below this, and
   // with at most this many bytes a second to one peer.
   static constexpr size_t kAnswerQueueLimit = size_t{1} << 20;
@@ -172,7 +181,11 @@ class Tree : public Broadcast {
   // An origin's tree: the links lazy for its messages.
   struct OriginTree {
     uint64_t lazy = 0;  // a bit per link slot
+    // The links its messages have crossed (whole or announced): on the
+    // others, which came up since, its state says nothing yet.
+    uint64_t crossed = 0;
     uint64_t used_at = 0;
+    uint64_t created_at = 0;  // for choosing the model of new ones (TreeOf)
   };
   struct Recent {
     MessageId id{};
@@ -185,9 +198,12 @@ class Tree : public Broadcast {
     bool operator()(const Timer& a, const Timer& b) const { return a.first > b.first; }
   };
 
-  // The tree of `origin`, or null; with `create`, one made from the links'
-  // shared states (the least recently used goes when the table is full).
+  // The tree of `origin`, or null; with `create`, one copied from a model
+  // tree, or made from the links' shared states (the least recently used
+  // goes when the table is full).
   OriginTree* TreeOf(uint64_t origin, uint64_t now, bool create);
+  // The tree a new origin's starts as a copy of, or null.
+  const OriginTree* Model(uint64_t now) const;
   // Whether `l` gets `t`'s origin's messages as announcements only (t null:
   // by the shared state).
   static bool LazyFor(const Link& l, const OriginTree* t);
