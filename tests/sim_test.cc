@@ -75,6 +75,29 @@ TEST(SimTest, FloodingSendsOnePlusTheSumOfDegreesLessOnePerMessage) {
   EXPECT_EQ(q.missed, 0u);
 }
 
+// --hops is every node's hop limit, as the binary's: with 10 a message
+// ends 10 links from its sender; with 64, a path of 40 is crossed whole.
+TEST(SimTest, TheHopLimitEndsAMessagesTravel) {
+  std::vector<std::pair<uint32_t, uint32_t>> path;
+  for (uint32_t v = 0; v + 1 < 40; ++v) path.emplace_back(v, v + 1);
+  for (bool flood : {true, false}) {
+    Scenario s;
+    s.flood = flood;
+    s.nodes = 40;
+    s.edges = path;
+    s.messages = 3;
+    s.hop_limit = 10;
+    Result r = RunScenario(s);
+    EXPECT_LE(r.ldh, 10u) << flood;
+    EXPECT_GT(r.missed, 0u) << flood;  // 21 nodes at most within 10 hops of a sender
+    s.hop_limit = 64;
+    Result whole = RunScenario(s);
+    EXPECT_EQ(whole.missed, 0u) << flood;
+    EXPECT_EQ(whole.deliveries, 3u * 39) << flood;
+    EXPECT_GE(whole.ldh, 20u) << flood;  // one end is 20 hops or more away
+  }
+}
+
 TEST(SimTest, SameSeedSameFigures) {
   Scenario s;
   s.nodes = 300;
@@ -209,8 +232,9 @@ TEST(SimScenarioTest, CommandLineIsCheckedAndJsonHasTheFieldsInOrder) {
   std::string error;
   const char* ok[] = {"sim", "--nodes", "10", "--peers", "3", "--graph", "random:4",
                       "--broadcast", "flood", "--messages", "5", "--senders", "2", "--burst",
-                      "--churn", "0.2", "--latency-ms", "5-9", "--seed", "3"};
-  ASSERT_TRUE(ParseScenario(20, ok, &s, &error)) << error;
+                      "--churn", "0.2", "--latency-ms", "5-9", "--seed", "3", "--hops", "9"};
+  ASSERT_TRUE(ParseScenario(22, ok, &s, &error)) << error;
+  EXPECT_EQ(s.hop_limit, 9u);
   EXPECT_EQ(s.nodes, 10u);
   EXPECT_EQ(s.degree, 4u);
   EXPECT_EQ(s.latency_lo_ms, 5u);
@@ -226,6 +250,8 @@ TEST(SimScenarioTest, CommandLineIsCheckedAndJsonHasTheFieldsInOrder) {
       {"--nodes 10 --churn 1", "--churn: 1: expected a fraction from 0 to below 1"},
       {"--nodes 10 --latency-ms 9-5", "--latency-ms: 9-5: expected LO-HI, 1 <= LO <= HI <= 1000"},
       {"--nodes 10 --senders 11", "--senders: from 1 to --nodes"},
+      {"--nodes 10 --hops 0", "--hops: 0: not a number in range"},
+      {"--nodes 10 --hops 256", "--hops: 256: not a number in range"},
       {"--nodes 10 --frob", "--frob: unknown option"},
       {"--nodes", "--nodes: needs a value"},
   };

@@ -109,13 +109,13 @@ bool ParseScenario(int argc, const char* const* argv, Scenario* s, std::string* 
         return false;
       }
     } else if (name == "--partition" || name == "--store" || name == "--graft-floor-ms" ||
-               name == "--swap-hops") {
+               name == "--swap-hops" || name == "--hops") {
       if (!value(&v)) return false;
       uint64_t max = name == "--partition" ? 3600
                      : name == "--store"   ? (uint64_t{1} << 30)
-                     : name == "--swap-hops" ? 255
+                     : name == "--swap-hops" || name == "--hops" ? 255
                                              : 2000;
-      if (!Number(v, max, &n) || (name == "--partition" && n == 0)) {
+      if (!Number(v, max, &n) || ((name == "--partition" || name == "--hops") && n == 0)) {
         *error = name + ": " + v + ": not a number in range";
         return false;
       }
@@ -123,6 +123,7 @@ bool ParseScenario(int argc, const char* const* argv, Scenario* s, std::string* 
       if (name == "--store") s->store_bytes = static_cast<size_t>(n);
       if (name == "--graft-floor-ms") s->graft_floor_ms = n;
       if (name == "--swap-hops") s->swap_hops = static_cast<uint8_t>(n);
+      if (name == "--hops") s->hop_limit = static_cast<uint8_t>(n);
     } else if (name == "--latency-ms") {
       if (!value(&v)) return false;
       const char* dash = strchr(v, '-');
@@ -219,6 +220,7 @@ Result RunScenario(const Scenario& s) {
   c.tree.graft_floor_ms = s.graft_floor_ms;
   c.tree.own_to_all = s.own_to_all;
   c.tree.swap_hops = s.swap_hops;
+  c.hop_limit = s.hop_limit;
   c.origin_slots = std::min<size_t>(256, NextPowerOfTwo(std::max<size_t>(16, 2 * s.senders)));
   std::vector<std::pair<uint32_t, uint32_t>> edges = s.edges;
   if (edges.empty() && s.degree != 0)

@@ -4,7 +4,7 @@
 //                 [--messages M] [--senders K] [--burst] [--churn FRACTION]
 //                 [--latency-ms LO-HI] [--seed S] [--seen N]
 //                 [--partition SECONDS] [--store BYTES] [--graft-floor-ms MS]
-//                 [--own-to-all] [--swap-hops N] [--warm N]
+//                 [--own-to-all] [--swap-hops N] [--warm N] [--hops N]
 //
 // mesh: nodes start over the first 5 s of virtual time, each with -c the
 // address of one node started before it, and membership builds the network
@@ -27,7 +27,8 @@
 // senders. --broadcast: the nodes' policy (default tree, which the binary
 // has as --broadcast tree; its default is flood);
 // --graft-floor-ms, --own-to-all and --swap-hops (0: never) set the tree's
-// knobs. --warm N: N messages more, from nodes that are not senders, in the
+// knobs. --hops N: the hop limit of every node's messages (the binary's
+// --hops, default 64). --warm N: N messages more, from nodes that are not senders, in the
 // 2 s before the messages begin (a real node's presence event goes out when
 // it starts, so its network's trees have formed before anyone types); they
 // count in deliveries and missed, not in rmr_after_10. --churn: the longest
@@ -62,6 +63,7 @@ struct Scenario {
   uint64_t graft_floor_ms = 100;
   bool own_to_all = false;
   uint8_t swap_hops = 4;  // 0: never swap
+  uint8_t hop_limit = 64;  // --hops N: every node's, as the binary's --hops
   // A graph given by the caller (tests): used instead of mesh or random:D.
   std::vector<std::pair<uint32_t, uint32_t>> edges;
 };

@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
             "                     [--messages M] [--senders K] [--burst] [--churn FRACTION]\n"
             "                     [--latency-ms LO-HI] [--seed S] [--seen N]\n"
             "                     [--partition SECONDS] [--store BYTES] [--graft-floor-ms MS]\n"
-            "                     [--own-to-all] [--swap-hops N] [--warm N]\n");
+            "                     [--own-to-all] [--swap-hops N] [--warm N]\n"
+            "                     [--hops N]\n");
     return 2;
   }
   floodchat::sim::Result r = floodchat::sim::RunScenario(s);
