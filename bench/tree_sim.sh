@@ -22,4 +22,5 @@ run() {
 run "one sender"
 run "100 senders" --senders 100
 run "a burst of $messages in 100 ms" --burst
+run "a burst of $messages in 100 ms after one message from another node" --burst --warm 1
 run "30% killed halfway" --churn 0.3
