@@ -364,8 +364,10 @@ TEST(SimTreeTest, OneSendPerNodeManySendersAndChurnLoseNothing) {
   EXPECT_GT(c.repair_ms, 0u);
   // A burst of 300 in 100 ms: on a network whose trees formed (one message
   // before it, as a real node's presence event is), about one send per
-  // node; on a cold one, where the burst is on its way before the first
-  // prunes arrive, several.
+  // node; on a cold one too, where the burst is on its way before the
+  // first prunes arrive, as the links of a forming tree hold back all but
+  // its first message until the peer grafts (several sends per node
+  // without).
   Scenario burst;
   burst.nodes = 500;
   burst.messages = 300;
@@ -379,7 +381,8 @@ TEST(SimTreeTest, OneSendPerNodeManySendersAndChurnLoseNothing) {
   burst.warm = 0;
   Result cold = RunScenario(burst);
   EXPECT_EQ(cold.missed, 0u);
-  EXPECT_GT(cold.rmr_after_10, warm.rmr_after_10);
+  EXPECT_EQ(cold.duplicates_printed, 0u);
+  EXPECT_LE(cold.rmr_after_10, 0.2);
   printf("[ figures  ] simulated tree, 500 nodes: one sender RMR %.4f after 10 (flood %.2f), LDH %llu "
          "(flood %llu); 20 senders RMR %.4f; 30%% killed: %llu missed, longest delivery after the "
          "kill %llu ms; a burst of 300 in 100 ms RMR %.4f warm, %.4f cold\n",

@@ -171,15 +171,15 @@ TEST_F(TreeTest, ACopyOverAnEagerLinkPrunesItAndThenItGetsAnnouncementsBatched) 
   Offer(2, MessageFrame(7, 1, "x", "one", 2), 71);
   EXPECT_EQ(PrunesTo(2).size(), 3u);
   links_.sent.clear();
-  // The next messages: whole to 3, announced to 2, in one frame at the end
-  // of the window.
-  Offer(1, MessageFrame(7, 2, "x", "two"), 100);
-  Offer(1, MessageFrame(7, 3, "x", "three"), 105);
+  // The next messages, once the tree formed (Held): whole to 3, announced
+  // to 2, in one frame at the end of the window.
+  Offer(1, MessageFrame(7, 2, "x", "two"), 200);
+  Offer(1, MessageFrame(7, 3, "x", "three"), 205);
   EXPECT_EQ(links_.SentTo(3, kTypeMessage).size(), 2u);
   EXPECT_TRUE(links_.SentTo(2, kTypeMessage).empty());
   EXPECT_TRUE(links_.SentTo(2, kTypeIhave).empty());
-  EXPECT_EQ(tree_.NextWake(), 110u);
-  RunTo(100, 110);
+  EXPECT_EQ(tree_.NextWake(), 210u);
+  RunTo(200, 210);
   ASSERT_EQ(links_.SentTo(2, kTypeIhave).size(), 1u);
   std::vector<IhaveEntry> e = IhavesTo(2);
   ASSERT_EQ(e.size(), 2u);
@@ -206,14 +206,15 @@ TEST_F(TreeTest, EachOriginHasItsOwnTree) {
   Offer(1, MessageFrame(8, 1, "y", "eight", 2), 21);  // 1 is not needed for 8
   EXPECT_EQ(PrunesTo(1), std::vector<uint64_t>{8});
   links_.sent.clear();
-  // 7's next message: whole to 3, announced to 2; 8's: whole to 3,
-  // announced to 1. (Each also comes from the link that is eager for it.)
-  Offer(1, MessageFrame(7, 2, "x", "seven again"), 100);
-  Offer(2, MessageFrame(8, 2, "y", "eight again"), 101);
+  // 7's next message, once the trees formed (Held): whole to 3, announced
+  // to 2; 8's: whole to 3, announced to 1. (Each also comes from the link
+  // that is eager for it.)
+  Offer(1, MessageFrame(7, 2, "x", "seven again"), 150);
+  Offer(2, MessageFrame(8, 2, "y", "eight again"), 151);
   EXPECT_EQ(links_.SentTo(3, kTypeMessage).size(), 2u);
   EXPECT_TRUE(links_.SentTo(1, kTypeMessage).empty());
   EXPECT_TRUE(links_.SentTo(2, kTypeMessage).empty());
-  RunTo(100, 120);
+  RunTo(150, 170);
   ASSERT_EQ(IhavesTo(2).size(), 1u);
   EXPECT_EQ(IhavesTo(2)[0].id, IdOf(7, 2));
   ASSERT_EQ(IhavesTo(1).size(), 1u);
@@ -330,7 +331,7 @@ TEST_F(TreeTest, PrunesForMadeUpOriginsLeaveTheRealTreesAlone) {
   EXPECT_STREQ(tree_.LinkState(3), "lazy");  // the shared state
   EXPECT_EQ(tree_.tree_counters().trees_evicted, 0u);
   links_.sent.clear();
-  Offer(1, MessageFrame(7, 2, "x", "seven again"), 30);
+  Offer(1, MessageFrame(7, 2, "x", "seven again"), 200);  // the tree formed (Held)
   EXPECT_EQ(links_.SentTo(3, kTypeMessage).size(), 1u);  // 7's own tree
   EXPECT_EQ(links_.SentTo(2, kTypeMessage).size(), 1u);
 }
@@ -477,6 +478,110 @@ TEST_F(TreeTest, AnAnnouncerThatIsGoneIsSkipped) {
   RunTo(1000, 1100);
   EXPECT_TRUE(GraftsTo(2).empty());
   EXPECT_EQ(GraftsTo(3).size(), 1u);
+}
+
+// A tree made without a model (its origin is the first this node hears
+// from) forms: each link gets the first message whole and holds back the
+// next ones, until its peer grafts (this node is its way in that tree:
+// what was held goes, whole and in order), prunes or sends a copy (it has
+// them by another way: nothing goes), or the link's graft wait from the
+// tree's first message is over (a prune would have come by then). So a
+// burst does not cross every link whole while the prunes are on their
+// way. A node tells the link an origin's first message came by with a
+// graft.
+std::vector<std::string> TextsOf(const std::vector<std::string>& frames) {
+  std::vector<std::string> out;
+  for (const std::string& f : frames) {
+    Message m;
+    const char* why = nullptr;
+    EXPECT_TRUE(ParseMessage(FrameOf(f), &m, &why)) << why;
+    out.emplace_back(m.text);
+  }
+  return out;
+}
+
+TEST_F(TreeTest, AFormingTreeHoldsAllButTheFirstMessageUntilThePeerSaysWhatItIs) {
+  Up({1, 2, 3, 4, 5});
+  Offer(1, MessageFrame(7, 1, "x", "one"), 10);
+  for (PeerId p : {2, 3, 4, 5}) EXPECT_EQ(links_.SentTo(p, kTypeMessage).size(), 1u) << p;
+  auto ack = GraftsTo(1);
+  ASSERT_EQ(ack.size(), 1u);
+  EXPECT_EQ(ack[0].first, IdOf(7, 1));
+  EXPECT_EQ(ack[0].second, kGraftNoFetch);
+  links_.sent.clear();
+  Offer(1, MessageFrame(7, 2, "x", "two"), 20);
+  Offer(1, MessageFrame(7, 3, "x", "three"), 21);
+  RunTo(20, 44);
+  EXPECT_TRUE(GraftsTo(1).empty());  // only an origin's first is told
+  for (PeerId p : {2, 3, 4, 5}) {
+    EXPECT_TRUE(links_.SentTo(p, kTypeMessage).empty()) << p;
+    EXPECT_TRUE(IhavesTo(p).empty()) << p;
+  }
+  EXPECT_STREQ(tree_.LinkState(2), "eager");  // held, not lazy
+  // 3 grafts: what was held goes, in order; 2 prunes, 4 sends a copy:
+  // nothing goes to them.
+  Graft(3, IdOf(7, 1), kGraftNoFetch, 45);
+  EXPECT_EQ(TextsOf(links_.SentTo(3, kTypeMessage)), (std::vector<std::string>{"two", "three"}));
+  Prune(2, 7, 46);
+  Offer(4, MessageFrame(7, 1, "x", "one", 2), 47);
+  // 5 says nothing: its hold ends at the wait (100 ms, nothing measured)
+  // from the first message.
+  RunTo(47, 109);
+  EXPECT_TRUE(links_.SentTo(5, kTypeMessage).empty());
+  RunTo(110, 110);
+  EXPECT_EQ(TextsOf(links_.SentTo(5, kTypeMessage)), (std::vector<std::string>{"two", "three"}));
+  links_.sent.clear();
+  RunTo(111, 200);
+  Offer(1, MessageFrame(7, 4, "x", "four"), 201);
+  for (PeerId p : {2, 4}) EXPECT_TRUE(links_.SentTo(p, kTypeMessage).empty()) << p;
+  for (PeerId p : {3, 5}) EXPECT_EQ(links_.SentTo(p, kTypeMessage).size(), 1u) << p;
+  // This node's own messages are never held; nor is a tree copied from a
+  // model (origin 8's, copied from 7's).
+  links_.sent.clear();
+  tree_.Originate("me", "mine", 300);
+  tree_.Originate("me", "mine again", 301);
+  for (PeerId p : {1, 2, 3, 4, 5}) EXPECT_EQ(links_.SentTo(p, kTypeMessage).size(), 2u) << p;
+  links_.sent.clear();
+  Offer(1, MessageFrame(8, 1, "y", "eight"), 400);
+  Offer(1, MessageFrame(8, 2, "y", "eight again"), 401);
+  for (PeerId p : {3, 5}) EXPECT_EQ(links_.SentTo(p, kTypeMessage).size(), 2u) << p;
+  for (PeerId p : {2, 4}) EXPECT_TRUE(links_.SentTo(p, kTypeMessage).empty()) << p;
+}
+
+// A graft for a held message releases the hold: the message goes once, in
+// its place, not again as the graft's answer.
+TEST_F(TreeTest, AGraftForAHeldMessageIsAnsweredByTheReleaseAlone) {
+  Up({1, 2});
+  Offer(1, MessageFrame(7, 1, "x", "one"), 10);
+  Offer(1, MessageFrame(7, 2, "x", "two"), 20);
+  Offer(1, MessageFrame(7, 3, "x", "three"), 21);
+  links_.sent.clear();
+  Graft(2, IdOf(7, 3), 0, 30);
+  EXPECT_EQ(TextsOf(links_.SentTo(2, kTypeMessage)), (std::vector<std::string>{"two", "three"}));
+  EXPECT_TRUE(links_.SentTo(2, kTypeGrafted).empty());
+  // Not held again: the next goes whole at once, and the hold's end sends
+  // nothing more.
+  Offer(1, MessageFrame(7, 4, "x", "four"), 40);
+  RunTo(40, 300);
+  EXPECT_EQ(TextsOf(links_.SentTo(2, kTypeMessage)),
+            (std::vector<std::string>{"two", "three", "four"}));
+}
+
+// A held span is bounded: the message past it sends what was held, in
+// order, and goes after it; nothing is lost, nothing held again.
+TEST_F(TreeTest, AHeldSpanPastItsBoundGoesAtOnceInOrder) {
+  Up({1, 2});
+  Offer(1, MessageFrame(7, 1, "x", "1"), 10);
+  const uint64_t last = Tree::kMaxHeld + 3;
+  for (uint64_t c = 2; c <= last; ++c) {
+    Offer(1, MessageFrame(7, c, "x", std::to_string(c)), 20);
+    if (c == Tree::kMaxHeld + 1) EXPECT_EQ(links_.SentTo(2, kTypeMessage).size(), 1u);
+  }
+  std::vector<std::string> texts = TextsOf(links_.SentTo(2, kTypeMessage));
+  ASSERT_EQ(texts.size(), last);
+  for (uint64_t c = 1; c <= last; ++c) {
+    ASSERT_EQ(texts[c - 1], std::to_string(c));
+  }
 }
 
 TEST_F(TreeTest, AGraftIsAnsweredFromTheStoreAndMakesTheLinkEager) {

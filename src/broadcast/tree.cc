@@ -121,6 +121,7 @@ Tree::OriginTree* Tree::TreeOf(uint64_t origin, uint64_t now, bool create) {
       if (l.slot != kNoSlot && l.tree && !l.eager) last |= uint64_t{1} << l.slot;
     const OriginTree* m = Model(now);
     fresh.lazy = m == nullptr ? last : (m->lazy & m->crossed) | (last & ~m->crossed);
+    fresh.forming = m == nullptr;
   }
   return trees_.Insert(key, fresh);
 }
@@ -165,6 +166,63 @@ bool Tree::LazyFor(const Link& l, const OriginTree* t) {
   return !l.eager;
 }
 
+// A tree made without a model (on a network that has just started, its
+// first origin's) starts eager on every link, and is cut down to a spanning
+// tree by the copies that meet: a link over which each end has the message
+// by another way is pruned by both, a round trip after the first copy
+// crossed it. Until then every message the origin sends in a burst would
+// cross it whole too: 1,000 messages in 100 ms on 10,000 simulated nodes
+// cost 2.47 redundant copies per delivery. So while a tree forms, a link is
+// given the origin's first message whole and holds back the next ones (a
+// span of counters, with the store holding the messages) until the peer
+// says what it is: a graft (which a node sends the link its first message
+// of an origin came by, OnMessage) makes this node its way in that tree,
+// and what was held back goes whole and in order, then the rest as it
+// comes; a prune, or a copy from the peer, ends the hold and what was held
+// back is not sent. Past the link's graft wait from the tree's first
+// message (a prune would have come by then) it goes too. Only one origin's
+// messages are held on a link at a time, once each: so a cold burst costs
+// a round trip's wait, and nothing is grafted message by message.
+bool Tree::Hold(Link* l, OriginTree* t, uint64_t origin, uint64_t counter, uint64_t now) {
+  if (t == nullptr || !t->forming || l->slot == kNoSlot) return false;
+  if ((t->pushed >> l->slot & 1) == 0) return false;  // its first goes whole
+  if (!l->holding) {
+    if (l->held_once && l->hold_origin == origin) return false;
+    if (now >= t->created_at + GraftWait(l->id)) return false;
+    l->holding = l->held_once = true;
+    l->hold_origin = origin;
+    l->hold_lo = counter;
+    l->hold_hi = counter + 1;
+    l->hold_until = t->created_at + GraftWait(l->id);
+    hold_due_ = std::min(hold_due_, l->hold_until);
+    return true;
+  }
+  if (l->hold_origin != origin) return false;
+  // Modulo 2^64, as counters are compared; a span too long goes now.
+  uint64_t lo = l->hold_lo, hi = l->hold_hi;
+  if (counter - lo < hi - lo) return true;
+  if (counter - lo < kMaxHeld) {  // above it
+    l->hold_hi = counter + 1;
+    return true;
+  }
+  if (lo - counter <= kMaxHeld && hi - counter <= kMaxHeld) {  // below it
+    l->hold_lo = counter;
+    return true;
+  }
+  Release(l);
+  return false;
+}
+
+void Tree::Release(Link* l) {
+  l->holding = false;
+  for (uint64_t c = l->hold_lo; c != l->hold_hi; ++c) {
+    const MessageStore::Entry* e = relay_.store().Find(l->hold_origin, c);
+    if (e == nullptr) continue;  // not had (or gone from the store: anti-entropy's)
+    links_->Send(l->id, e->frame.get(), e->size);
+    if (e->type == kTypeMessage) ++payload_sends_;
+  }
+}
+
 void Tree::SetState(Link* l, uint64_t origin, bool lazy, uint64_t now) {
   l->eager = !lazy;
   if (l->slot == kNoSlot) return;
@@ -196,9 +254,12 @@ void Tree::Spread(const Message& m, uint8_t hops, const uint8_t* frame, size_t s
   for (Link& l : links_up_) {
     if (t != nullptr && l.slot != kNoSlot) t->crossed |= uint64_t{1} << l.slot;
     if (l.id == except) continue;
+    if (l.holding && l.hold_origin == GetU64(m.id.bytes) && now >= l.hold_until) Release(&l);
     if (all || !LazyFor(l, t)) {
+      if (!all && Hold(&l, t, GetU64(m.id.bytes), GetU64(m.id.bytes + 8), now)) continue;
       links_->Send(l.id, frame, size);
       if (payload) ++payload_sends_;
+      if (t != nullptr && l.slot != kNoSlot) t->pushed |= uint64_t{1} << l.slot;
       continue;
     }
     l.ihave.resize(l.ihave.size() + kIhaveEntryBytes);
@@ -282,6 +343,9 @@ void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t
       SetState(from_link, origin, true, now);
       SendPrune(from, origin);
     }
+    // It has that origin's messages by another way: what was held back for
+    // it is not needed.
+    if (from_link->holding && from_link->hold_origin == origin) from_link->holding = false;
     return;
   }
   if (const Missing* found = missing_.Find(message.id)) {
@@ -303,6 +367,22 @@ void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t
   r.from = from;
   r.hops = message.hops;
   r.used = true;
+  // The first message of an origin pushed here: this link is this node's
+  // way in that origin's tree, which the peer may be forming and holding
+  // the next ones back for (Hold): a graft tells it to send them, 22 bytes
+  // per origin. Even when this node has a model: the peer may have none
+  // (it has just come up), and a hold that ends at its wait leaves this
+  // node to graft the messages held from other links meanwhile, whose
+  // copies then come twice (a burst of 300 after one message on 500
+  // simulated nodes, seeds 1-5: RMR after 10 median 0.024 with every first
+  // message told, 0.198 with only those of trees made without a model).
+  if (via == Via::kPush && from_link != nullptr && from_link->tree && origin != own_id_ &&
+      TreeOf(origin, now, false) == nullptr) {
+    control_.Clear();
+    AppendGraft(kGraftNoFetch, message.id, &control_);
+    links_->Send(from, control_.data(), control_.size());
+    ++tree_counters_.grafts;
+  }
   if (!v.forward) return;
   // As flooding does: the frame goes on as it came, its hop count raised in
   // place, and is kept as sent on.
@@ -394,9 +474,9 @@ void Tree::NoteUntracked(Link* l, const MessageId& id) {
   // Modulo 2^64, as counters are compared.
   uint64_t lo = l->untracked_lo, hi = l->untracked_hi;
   if (c - lo < hi - lo) return;  // inside already
-  if (c - lo < kMaxUntracked) {
+  if (c - lo < kMaxUntracked) {  // above it
     l->untracked_hi = c + 1;
-  } else if (hi - c <= kMaxUntracked) {
+  } else if (lo - c <= kMaxUntracked && hi - c <= kMaxUntracked) {  // below it
     l->untracked_lo = c;
   }
 }
@@ -464,6 +544,13 @@ bool Tree::OnGraft(PeerId from, const Frame& frame, uint64_t now, const char** w
   if (l == nullptr) return true;
   l->tree = true;
   SetState(l, GetU64(id.bytes), false, now);
+  // This node is its way in that origin's tree: what was held back goes.
+  if (l->holding && l->hold_origin == GetU64(id.bytes)) {
+    uint64_t c = GetU64(id.bytes + 8);
+    bool inside = c - l->hold_lo < l->hold_hi - l->hold_lo;
+    Release(l);
+    if (inside) return true;
+  }
   if ((flags & kGraftNoFetch) != 0) return true;
   const MessageStore::Entry* e = relay_.store().Find(GetU64(id.bytes), GetU64(id.bytes + 8));
   // A graft asks for one message; a peer that asks faster than it reads is
@@ -492,6 +579,7 @@ bool Tree::OnPrune(PeerId from, const Frame& frame, uint64_t now, const char** w
   if (l == nullptr) return true;
   l->tree = true;
   SetState(l, origin, true, now);
+  if (l->holding && l->hold_origin == origin) l->holding = false;
   return true;
 }
 
@@ -516,6 +604,7 @@ void Tree::OnPeerUp(PeerId peer, uint64_t now) {
     trees_.ForEachValue([bit](OriginTree& t) {
       t.lazy &= ~bit;
       t.crossed &= ~bit;
+      t.pushed &= ~bit;
     });
     break;
   }
@@ -537,6 +626,13 @@ void Tree::Tick(uint64_t now) {
   if (now >= ihave_due_) {
     for (Link& l : links_up_) FlushIhave(&l);
     ihave_due_ = UINT64_MAX;
+  }
+  if (now >= hold_due_) {
+    hold_due_ = UINT64_MAX;
+    for (Link& l : links_up_) {
+      if (l.holding && now >= l.hold_until) Release(&l);
+      if (l.holding) hold_due_ = std::min(hold_due_, l.hold_until);
+    }
   }
   if (refill_due_) {
     refill_due_ = false;
@@ -564,7 +660,7 @@ void Tree::Tick(uint64_t now) {
 uint64_t Tree::NextWake() const {
   if (refill_due_) return 0;
   uint64_t t = timers_.empty() ? UINT64_MAX : timers_.top().first;
-  return std::min(t, ihave_due_);
+  return std::min({t, ihave_due_, hold_due_});
 }
 
 BroadcastCounters Tree::counters() const {

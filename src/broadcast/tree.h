@@ -23,7 +23,11 @@
 // (so that it does not start by flooding, and is one tree network-wide: all
 // nodes hold that origin's). A link also has a shared state, the last one
 // any origin set, which /peers shows and a new tree starts from when there
-// is no model.
+// is no model. A tree made without a model forms: each link gets its first
+// message whole, and holds back the next ones until its peer says this node
+// is its way in that tree (then they go, whole and in order) or prunes it,
+// so that a burst on a new network is not flooded while the prunes are on
+// their way (Hold).
 //
 // The wait is derived from what was measured: the graft round trip of the
 // link, and how late a pushed message comes after its first announcement
@@ -139,6 +143,8 @@ class Tree : public Broadcast {
   static constexpr size_t kRecent = 256;
   static constexpr uint64_t kSwapIntervalMs = 1000;
   static constexpr uint64_t kRepruneMs = 50;
+  // At most this many counters held back on a link (Hold).
+  static constexpr uint64_t kMaxHeld = 4096;
   // A tree whose origin was not heard from for this long is no model for a
   // new origin's (TreeOf): past three presence heartbeats (30 s each), the
   // origin is likely gone and its tree stale. One this old has formed.
@@ -168,6 +174,11 @@ class Tree : public Broadcast {
     bool untracked = false;
     uint64_t untracked_origin = 0, untracked_lo = 0, untracked_hi = 0;
     size_t ihave_count = 0;
+    // The counters of one forming tree's origin held back from it, in
+    // [hold_lo, hold_hi), until hold_until at the latest (Hold).
+    bool holding = false;
+    bool held_once = false;  // hold_origin's messages: held already, so not again
+    uint64_t hold_origin = 0, hold_lo = 0, hold_hi = 0, hold_until = 0;
   };
   struct Missing {
     uint64_t first_ms = 0;  // when it was first announced
@@ -186,6 +197,10 @@ class Tree : public Broadcast {
     uint64_t crossed = 0;
     uint64_t used_at = 0;
     uint64_t created_at = 0;  // for choosing the model of new ones (TreeOf)
+    // Made without a model: it forms (Hold). The links given one of its
+    // messages whole.
+    bool forming = false;
+    uint64_t pushed = 0;
   };
   struct Recent {
     MessageId id{};
@@ -207,6 +222,11 @@ class Tree : public Broadcast {
   // Whether `l` gets `t`'s origin's messages as announcements only (t null:
   // by the shared state).
   static bool LazyFor(const Link& l, const OriginTree* t);
+  // Whether `l` holds back message `counter` of `t`'s origin (Hold), and if
+  // so, notes it.
+  bool Hold(Link* l, OriginTree* t, uint64_t origin, uint64_t counter, uint64_t now);
+  // Sends `l` what it holds back, whole and in order, from the store.
+  void Release(Link* l);
   // Sets `l` lazy or eager for `origin` (if this node knows that origin),
   // and as the shared state.
   void SetState(Link* l, uint64_t origin, bool lazy, uint64_t now);
@@ -254,6 +274,7 @@ class Tree : public Broadcast {
   Buffer control_;  // a tree frame, or a graft's answer
   uint64_t payload_sends_ = 0;
   uint64_t ihave_due_ = UINT64_MAX;  // when the oldest waiting entries go
+  uint64_t hold_due_ = UINT64_MAX;   // when a link's hold ends at the latest
   uint64_t lag_ms_ = 0;              // smoothed; 0: none measured
   bool refill_due_ = false;          // room came while a link has untracked IDs
   IdMap<Missing> missing_{0, kMaxMissing};
