@@ -386,6 +386,10 @@ TEST_F(TreeTest, APeerThatDoesNotRunTheTreeIsNeverPrunedNorAnnouncedTo) {
   EXPECT_EQ(links_.SentTo(1, kTypeMessage).size(), 1u);
   EXPECT_TRUE(links_.SentTo(1, kTypeIhave).empty());
   EXPECT_EQ(IhavesTo(2).size(), 1u);
+  // Nor held back while a tree forms: it would never graft.
+  links_.sent.clear();
+  Offer(2, MessageFrame(7, 2, "x", "two"), 60);
+  EXPECT_EQ(links_.SentTo(1, kTypeMessage).size(), 1u);
 }
 
 TEST_F(TreeTest, AnAnnouncedMessageThatDoesNotComeIsGraftedAfterTheWait) {
@@ -575,7 +579,9 @@ TEST_F(TreeTest, AHeldSpanPastItsBoundGoesAtOnceInOrder) {
   const uint64_t last = Tree::kMaxHeld + 3;
   for (uint64_t c = 2; c <= last; ++c) {
     Offer(1, MessageFrame(7, c, "x", std::to_string(c)), 20);
-    if (c == Tree::kMaxHeld + 1) EXPECT_EQ(links_.SentTo(2, kTypeMessage).size(), 1u);
+    if (c == Tree::kMaxHeld + 1) {
+      EXPECT_EQ(links_.SentTo(2, kTypeMessage).size(), 1u);
+    }
   }
   std::vector<std::string> texts = TextsOf(links_.SentTo(2, kTypeMessage));
   ASSERT_EQ(texts.size(), last);

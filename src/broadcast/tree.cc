@@ -184,7 +184,8 @@ bool Tree::LazyFor(const Link& l, const OriginTree* t) {
 // messages are held on a link at a time, once each: so a cold burst costs
 // a round trip's wait, and nothing is grafted message by message.
 bool Tree::Hold(Link* l, OriginTree* t, uint64_t origin, uint64_t counter, uint64_t now) {
-  if (t == nullptr || !t->forming || l->slot == kNoSlot) return false;
+  // A peer that does not run the tree would never graft nor prune.
+  if (t == nullptr || !t->forming || l->slot == kNoSlot || !l->tree) return false;
   if ((t->pushed >> l->slot & 1) == 0) return false;  // its first goes whole
   if (!l->holding) {
     if (l->held_once && l->hold_origin == origin) return false;
