@@ -98,6 +98,18 @@ TEST(SimTest, TheHopLimitEndsAMessagesTravel) {
   }
 }
 
+// --linger: the run goes on that long after the last message.
+TEST(SimTest, TheRunLingersAsLongAsAsked) {
+  Scenario s;
+  s.nodes = 10;
+  s.messages = 2;
+  Result short_run = RunScenario(s);
+  s.linger_ms = 30000;
+  Result long_run = RunScenario(s);
+  EXPECT_DOUBLE_EQ(long_run.sim_seconds - short_run.sim_seconds, 20.0);
+  EXPECT_EQ(long_run.missed, 0u);
+}
+
 TEST(SimTest, SameSeedSameFigures) {
   Scenario s;
   s.nodes = 300;
@@ -232,9 +244,11 @@ TEST(SimScenarioTest, CommandLineIsCheckedAndJsonHasTheFieldsInOrder) {
   std::string error;
   const char* ok[] = {"sim", "--nodes", "10", "--peers", "3", "--graph", "random:4",
                       "--broadcast", "flood", "--messages", "5", "--senders", "2", "--burst",
-                      "--churn", "0.2", "--latency-ms", "5-9", "--seed", "3", "--hops", "9"};
-  ASSERT_TRUE(ParseScenario(22, ok, &s, &error)) << error;
+                      "--churn", "0.2", "--latency-ms", "5-9", "--seed", "3", "--hops", "9",
+                      "--linger", "30"};
+  ASSERT_TRUE(ParseScenario(24, ok, &s, &error)) << error;
   EXPECT_EQ(s.hop_limit, 9u);
+  EXPECT_EQ(s.linger_ms, 30000u);
   EXPECT_EQ(s.nodes, 10u);
   EXPECT_EQ(s.degree, 4u);
   EXPECT_EQ(s.latency_lo_ms, 5u);
@@ -252,6 +266,8 @@ TEST(SimScenarioTest, CommandLineIsCheckedAndJsonHasTheFieldsInOrder) {
       {"--nodes 10 --senders 11", "--senders: from 1 to --nodes"},
       {"--nodes 10 --hops 0", "--hops: 0: not a number in range"},
       {"--nodes 10 --hops 256", "--hops: 256: not a number in range"},
+      {"--nodes 10 --linger 0", "--linger: 0: not a number in range"},
+      {"--nodes 10 --linger 3601", "--linger: 3601: not a number in range"},
       {"--nodes 10 --frob", "--frob: unknown option"},
       {"--nodes", "--nodes: needs a value"},
   };

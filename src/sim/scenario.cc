@@ -22,7 +22,6 @@ constexpr uint64_t kSettleMs = 10000;     // mesh: then the messages begin
 constexpr uint64_t kWiredSettleMs = 2000;  // random:D
 constexpr uint64_t kIntervalMs = 10;      // between two messages
 constexpr uint64_t kBurstMs = 100;        // --burst: all messages within this
-constexpr uint64_t kLingerMs = 10000;     // after the last message
 constexpr uint64_t kHealLingerMs = 130000;  // --partition: after the heal
 // --partition: each sender's last message, after the heal, once every link
 // is back (the diallers' backoff is at most 60 s), so that it reaches every
@@ -109,13 +108,14 @@ bool ParseScenario(int argc, const char* const* argv, Scenario* s, std::string* 
         return false;
       }
     } else if (name == "--partition" || name == "--store" || name == "--graft-floor-ms" ||
-               name == "--swap-hops" || name == "--hops") {
+               name == "--swap-hops" || name == "--hops" || name == "--linger") {
       if (!value(&v)) return false;
       uint64_t max = name == "--partition" ? 3600
                      : name == "--store"   ? (uint64_t{1} << 30)
                      : name == "--swap-hops" || name == "--hops" ? 255
+                     : name == "--linger" ? 3600
                                              : 2000;
-      if (!Number(v, max, &n) || ((name == "--partition" || name == "--hops") && n == 0)) {
+      if (!Number(v, max, &n) || ((name == "--partition" || name == "--hops" || name == "--linger") && n == 0)) {
         *error = name + ": " + v + ": not a number in range";
         return false;
       }
@@ -124,6 +124,7 @@ bool ParseScenario(int argc, const char* const* argv, Scenario* s, std::string* 
       if (name == "--graft-floor-ms") s->graft_floor_ms = n;
       if (name == "--swap-hops") s->swap_hops = static_cast<uint8_t>(n);
       if (name == "--hops") s->hop_limit = static_cast<uint8_t>(n);
+      if (name == "--linger") s->linger_ms = n * 1000;
     } else if (name == "--latency-ms") {
       if (!value(&v)) return false;
       const char* dash = strchr(v, '-');
@@ -303,7 +304,7 @@ Result RunScenario(const Scenario& s) {
   size_t killed = static_cast<size_t>(s.churn * static_cast<double>(s.nodes) + 0.5);
   if (killed > s.nodes - s.senders) killed = s.nodes - s.senders;
   for (size_t i = 0; i < killed; ++i) net.Kill(nodes[s.senders + i], kill_at);
-  uint64_t end = heal != 0 ? heal + kHealLingerMs : last_message + kLingerMs;
+  uint64_t end = heal != 0 ? heal + kHealLingerMs : last_message + s.linger_ms;
 
   Result r;
   net.RunUntil(first_message - 1);

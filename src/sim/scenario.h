@@ -64,6 +64,10 @@ struct Scenario {
   bool own_to_all = false;
   uint8_t swap_hops = 4;  // 0: never swap
   uint8_t hop_limit = 64;  // --hops N: every node's, as the binary's --hops
+  // --linger S: how long the run goes on after the last message (not with
+  // --partition, which has its own), so that anti-entropy has rounds to
+  // find what the live paths missed.
+  uint64_t linger_ms = 10000;
   // A graph given by the caller (tests): used instead of mesh or random:D.
   std::vector<std::pair<uint32_t, uint32_t>> edges;
 };

@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
             "                     [--latency-ms LO-HI] [--seed S] [--seen N]\n"
             "                     [--partition SECONDS] [--store BYTES] [--graft-floor-ms MS]\n"
             "                     [--own-to-all] [--swap-hops N] [--warm N]\n"
-            "                     [--hops N]\n");
+            "                     [--hops N] [--linger SECONDS]\n");
     return 2;
   }
   floodchat::sim::Result r = floodchat::sim::RunScenario(s);
