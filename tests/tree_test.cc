@@ -811,6 +811,26 @@ TEST_F(TreeTest, AloneTheOwnMessagesWaitForTheFirstPeer) {
 
 // Against a plain std::map: inserts, finds and erases in a random order,
 // through growth and shrinking, with every run of probes shifted back.
+// A span of counters widens above and below up to its bound, modulo 2^64.
+TEST(CounterSpanTest, TakesCountersAboveAndBelowUpToItsBoundAcrossTheWrap) {
+  CounterSpan s = CounterSpan::Of(UINT64_MAX - 1);
+  EXPECT_TRUE(s.Contains(UINT64_MAX - 1));
+  EXPECT_FALSE(s.Contains(UINT64_MAX));
+  EXPECT_TRUE(s.Take(1, 8));  // above, across the wrap: [2^64 - 2, 2)
+  EXPECT_TRUE(s.Contains(UINT64_MAX));
+  EXPECT_TRUE(s.Contains(0));
+  EXPECT_FALSE(s.Contains(2));
+  EXPECT_TRUE(s.Take(UINT64_MAX - 5, 8));  // below: 8 long now
+  EXPECT_EQ(s.hi - s.lo, 8u);
+  CounterSpan before = s;
+  EXPECT_FALSE(s.Take(2, 8));              // one past the bound above
+  EXPECT_FALSE(s.Take(UINT64_MAX - 6, 8));  // and below
+  EXPECT_FALSE(s.Take(1000, 8));
+  EXPECT_EQ(s.lo, before.lo);
+  EXPECT_EQ(s.hi, before.hi);
+  EXPECT_TRUE(s.Take(0, 8));  // inside
+}
+
 TEST(IdMapTest, AgreesWithAMapAndStaysWithinItsBound) {
   IdMap<uint64_t> m(12345, 5000);
   std::map<std::pair<uint64_t, uint64_t>, uint64_t> want;

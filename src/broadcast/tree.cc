@@ -76,6 +76,13 @@ void Tree::SendPrune(PeerId peer, uint64_t origin) {
   ++tree_counters_.prunes;
 }
 
+void Tree::SendGraft(PeerId peer, uint8_t flags, const MessageId& id) {
+  control_.Clear();
+  AppendGraft(flags, id, &control_);
+  links_->Send(peer, control_.data(), control_.size());
+  ++tree_counters_.grafts;
+}
+
 namespace {
 MessageId OriginKey(uint64_t origin) {
   MessageId k;
@@ -192,31 +199,20 @@ bool Tree::Hold(Link* l, OriginTree* t, uint64_t origin, uint64_t counter, uint6
     if (now >= t->created_at + GraftWait(l->id)) return false;
     l->holding = l->held_once = true;
     l->hold_origin = origin;
-    l->hold_lo = counter;
-    l->hold_hi = counter + 1;
+    l->held = CounterSpan::Of(counter);
     l->hold_until = t->created_at + GraftWait(l->id);
     hold_due_ = std::min(hold_due_, l->hold_until);
     return true;
   }
   if (l->hold_origin != origin) return false;
-  // Modulo 2^64, as counters are compared; a span too long goes now.
-  uint64_t lo = l->hold_lo, hi = l->hold_hi;
-  if (counter - lo < hi - lo) return true;
-  if (counter - lo < kMaxHeld) {  // above it
-    l->hold_hi = counter + 1;
-    return true;
-  }
-  if (lo - counter <= kMaxHeld && hi - counter <= kMaxHeld) {  // below it
-    l->hold_lo = counter;
-    return true;
-  }
-  Release(l);
+  if (l->held.Take(counter, kMaxHeld)) return true;
+  Release(l);  // a span too long goes now
   return false;
 }
 
 void Tree::Release(Link* l) {
   l->holding = false;
-  for (uint64_t c = l->hold_lo; c != l->hold_hi; ++c) {
+  for (uint64_t c = l->held.lo; c != l->held.hi; ++c) {
     const MessageStore::Entry* e = relay_.store().Find(l->hold_origin, c);
     if (e == nullptr) continue;  // not had (or gone from the store: anti-entropy's)
     links_->Send(l->id, e->frame.get(), e->size);
@@ -379,10 +375,7 @@ void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t
   // message told, 0.198 with only those of trees made without a model).
   if (via == Via::kPush && from_link != nullptr && from_link->tree && origin != own_id_ &&
       TreeOf(origin, now, false) == nullptr) {
-    control_.Clear();
-    AppendGraft(kGraftNoFetch, message.id, &control_);
-    links_->Send(from, control_.data(), control_.size());
-    ++tree_counters_.grafts;
+    SendGraft(from, kGraftNoFetch, message.id);
   }
   if (!v.forward) return;
   // As flooding does: the frame goes on as it came, its hop count raised in
@@ -413,10 +406,7 @@ bool Tree::OnIhave(PeerId from, const Frame& frame, uint64_t now, const char** w
         if (old != nullptr && old->tree && !LazyFor(*old, t) && Settled(*old, now)) {
           l->swapped_at = old->swapped_at = now;
           SetState(l, origin, false, now);
-          control_.Clear();
-          AppendGraft(kGraftNoFetch, e.id, &control_);
-          links_->Send(from, control_.data(), control_.size());
-          ++tree_counters_.grafts;
+          SendGraft(from, kGraftNoFetch, e.id);
           SetState(old, origin, true, now);
           SendPrune(old->id, origin);
           ++tree_counters_.swaps;
@@ -467,19 +457,11 @@ void Tree::NoteUntracked(Link* l, const MessageId& id) {
   if (!l->untracked) {
     l->untracked = true;
     l->untracked_origin = origin;
-    l->untracked_lo = c;
-    l->untracked_hi = c + 1;
+    l->untracked_span = CounterSpan::Of(c);
     return;
   }
-  if (origin != l->untracked_origin) return;  // another origin's: anti-entropy
-  // Modulo 2^64, as counters are compared.
-  uint64_t lo = l->untracked_lo, hi = l->untracked_hi;
-  if (c - lo < hi - lo) return;  // inside already
-  if (c - lo < kMaxUntracked) {  // above it
-    l->untracked_hi = c + 1;
-  } else if (lo - c <= kMaxUntracked && hi - c <= kMaxUntracked) {  // below it
-    l->untracked_lo = c;
-  }
+  // Another origin's, or too far: left to anti-entropy.
+  if (origin == l->untracked_origin) l->untracked_span.Take(c, kMaxUntracked);
 }
 
 void Tree::Refill(Link* l, uint64_t now) {
@@ -489,8 +471,8 @@ void Tree::Refill(Link* l, uint64_t now) {
     if (l->awaited >= kMaxMissingPerPeer || missing_.size() >= kMaxMissing) return;
     MessageId id;
     PutU64(id.bytes, l->untracked_origin);
-    PutU64(id.bytes + 8, l->untracked_lo);
-    if (++l->untracked_lo == l->untracked_hi) l->untracked = false;
+    PutU64(id.bytes + 8, l->untracked_span.lo);
+    if (++l->untracked_span.lo == l->untracked_span.hi) l->untracked = false;
     if (Had(id)) continue;
     if (Missing* miss = missing_.Find(id)) {
       AddAnnouncer(miss, l->id, 255);
@@ -516,10 +498,7 @@ void Tree::Expire(const MessageId& id, Missing* miss, uint64_t now) {
     Link* l = Find(p);
     if (l == nullptr) continue;
     SetState(l, GetU64(id.bytes), false, now);
-    control_.Clear();
-    AppendGraft(0, id, &control_);
-    links_->Send(p, control_.data(), control_.size());
-    ++tree_counters_.grafts;
+    SendGraft(p, 0, id);
     miss->grafted_from = p;
     miss->grafted_at = now;
     // The next one is tried sooner: the first wait was spent.
@@ -547,8 +526,7 @@ bool Tree::OnGraft(PeerId from, const Frame& frame, uint64_t now, const char** w
   SetState(l, GetU64(id.bytes), false, now);
   // This node is its way in that origin's tree: what was held back goes.
   if (l->holding && l->hold_origin == GetU64(id.bytes)) {
-    uint64_t c = GetU64(id.bytes + 8);
-    bool inside = c - l->hold_lo < l->hold_hi - l->hold_lo;
+    bool inside = l->held.Contains(GetU64(id.bytes + 8));
     Release(l);
     if (inside) return true;
   }

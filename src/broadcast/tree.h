@@ -58,6 +58,7 @@
 #include "broadcast/flood.h"
 #include "broadcast/id_map.h"
 #include "broadcast/relay.h"
+#include "broadcast/span.h"
 #include "links.h"
 #include "wire/tree.h"
 
@@ -169,16 +170,18 @@ class Tree : public Broadcast {
     std::vector<uint8_t> ihave;  // entries waiting for the window to end
     size_t awaited = 0;  // IDs awaited that it announced first
     // Counters of one origin it announced past the bounds of what is
-    // awaited, [untracked_lo, untracked_hi): awaited in their turn as room
+    // awaited, the span untracked: awaited in their turn as room
     // comes (Refill).
     bool untracked = false;
-    uint64_t untracked_origin = 0, untracked_lo = 0, untracked_hi = 0;
+    uint64_t untracked_origin = 0;
+    CounterSpan untracked_span;
     size_t ihave_count = 0;
-    // The counters of one forming tree's origin held back from it, in
-    // [hold_lo, hold_hi), until hold_until at the latest (Hold).
+    // The counters of one forming tree's origin held back from it, until
+    // hold_until at the latest (Hold).
     bool holding = false;
     bool held_once = false;  // hold_origin's messages: held already, so not again
-    uint64_t hold_origin = 0, hold_lo = 0, hold_hi = 0, hold_until = 0;
+    uint64_t hold_origin = 0, hold_until = 0;
+    CounterSpan held;
   };
   struct Missing {
     uint64_t first_ms = 0;  // when it was first announced
@@ -253,6 +256,7 @@ class Tree : public Broadcast {
   bool Had(const MessageId& id) const;
   void SendControl(PeerId peer, uint8_t type);
   void SendPrune(PeerId peer, uint64_t origin);
+  void SendGraft(PeerId peer, uint8_t flags, const MessageId& id);
   Recent& RecentSlot(const MessageId& id);
   // A link other than `peer`'s sends `t`'s origin's messages whole (eager,
   // or flooding).
