@@ -61,7 +61,7 @@ void Tree::SendControl(PeerId peer, uint8_t type) {
 
 bool Tree::AnotherPusher(PeerId peer, const OriginTree* t) const {
   for (const Link& l : links_up_)
-    if (l.id != peer && !LazyFor(l, t)) return true;
+    if (l.id != peer && !QuietFor(l, t)) return true;
   return false;
 }
 
@@ -128,6 +128,7 @@ Tree::OriginTree* Tree::TreeOf(uint64_t origin, uint64_t now, bool create) {
       if (l.slot != kNoSlot && l.tree && !l.eager) last |= uint64_t{1} << l.slot;
     const OriginTree* m = Model(now);
     fresh.lazy = m == nullptr ? last : (m->lazy & m->crossed) | (last & ~m->crossed);
+    fresh.quiet = m == nullptr ? last : (m->quiet & m->crossed) | (last & ~m->crossed);
     fresh.forming = m == nullptr;
   }
   return trees_.Insert(key, fresh);
@@ -167,9 +168,9 @@ const Tree::OriginTree* Tree::Model(uint64_t now) const {
   return model;
 }
 
-bool Tree::LazyFor(const Link& l, const OriginTree* t) {
+bool Tree::StateFor(const Link& l, const OriginTree* t, uint64_t OriginTree::*mask) {
   if (!l.tree) return false;
-  if (t != nullptr && l.slot != kNoSlot) return (t->lazy >> l.slot & 1) != 0;
+  if (t != nullptr && l.slot != kNoSlot) return (t->*mask >> l.slot & 1) != 0;
   return !l.eager;
 }
 
@@ -220,19 +221,43 @@ void Tree::Release(Link* l) {
   }
 }
 
-void Tree::SetState(Link* l, uint64_t origin, bool lazy, uint64_t now) {
-  l->eager = !lazy;
-  if (l->slot == kNoSlot) return;
+Tree::OriginTree* Tree::KnownTree(uint64_t origin, uint64_t now) {
   // A tree is made only for an origin this node has had a message from (or
   // this node itself): a peer that prunes or grafts for made-up origins
   // changes the shared state alone, and cannot push the real origins' trees
   // out of the table.
   OriginTable::Summary known;
-  OriginTree* t =
-      TreeOf(origin, now, origin == own_id_ || relay_.origins().Find(origin, &known));
+  return TreeOf(origin, now, origin == own_id_ || relay_.origins().Find(origin, &known));
+}
+
+void Tree::SetState(Link* l, uint64_t origin, bool lazy, uint64_t now) {
+  l->eager = !lazy;
+  if (l->slot == kNoSlot) return;
+  OriginTree* t = KnownTree(origin, now);
   if (t == nullptr) return;
   uint64_t bit = uint64_t{1} << l->slot;
   t->lazy = lazy ? (t->lazy | bit) : (t->lazy & ~bit);
+}
+
+void Tree::SetBit(Link* l, uint64_t origin, uint64_t OriginTree::*mask, bool on, uint64_t now) {
+  if (l->slot == kNoSlot) return;
+  OriginTree* t = KnownTree(origin, now);
+  if (t == nullptr) return;
+  uint64_t bit = uint64_t{1} << l->slot;
+  t->*mask = on ? (t->*mask | bit) : (t->*mask & ~bit);
+}
+
+void Tree::AskWhole(Link* l, uint64_t origin, uint64_t now) {
+  SetState(l, origin, false, now);
+  SetBit(l, origin, &OriginTree::quiet, false, now);
+  SetBit(l, origin, &OriginTree::asked, true, now);
+}
+
+void Tree::AskAnnounced(Link* l, uint64_t origin, bool lazy_too, uint64_t now) {
+  SetBit(l, origin, &OriginTree::quiet, true, now);
+  SetBit(l, origin, &OriginTree::asked, false, now);
+  if (lazy_too) SetState(l, origin, true, now);
+  SendPrune(l->id, origin);
 }
 
 Tree::Recent& Tree::RecentSlot(const MessageId& id) {
@@ -323,7 +348,7 @@ void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t
     // and a neighbour each taking the origin's messages from the other only.
     if (message.hops == 1) return;
     const OriginTree* t = TreeOf(origin, now, false);
-    if (LazyFor(*from_link, t)) {
+    if (QuietFor(*from_link, t)) {
       // The peer still pushes what this node takes from it as announcements
       // only: its tree of that origin was made from another model,
       // or the prune is on its way. Said again (13 bytes), but not for each
@@ -336,10 +361,14 @@ void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t
       }
       return;
     }
-    if (AnotherPusher(from, t)) {
-      SetState(from_link, origin, true, now);
-      SendPrune(from, origin);
-    }
+    // The peer is pruned; and unless it grafted this origin from this
+    // node, whose way in it is, it gets the messages as announcements too:
+    // it has them by another way, as a link outside the tree has. (A copy
+    // from a peer that did graft from here only says it had that one by
+    // another way, as in a repair; it prunes this node if it no longer
+    // needs the messages: OnPrune.)
+    if (AnotherPusher(from, t))
+      AskAnnounced(from_link, origin, !BitOf(*from_link, t, &OriginTree::grafted), now);
     // It has that origin's messages by another way: what was held back for
     // it is not needed.
     if (from_link->holding && from_link->hold_origin == origin) from_link->holding = false;
@@ -376,6 +405,7 @@ void Tree::OnMessage(PeerId from, const Message& message, uint8_t* frame, size_t
   if (via == Via::kPush && from_link != nullptr && from_link->tree && origin != own_id_ &&
       TreeOf(origin, now, false) == nullptr) {
     SendGraft(from, kGraftNoFetch, message.id);
+    SetBit(from_link, origin, &OriginTree::asked, true, now);
   }
   if (!v.forward) return;
   // As flooding does: the frame goes on as it came, its hop count raised in
@@ -400,15 +430,14 @@ bool Tree::OnIhave(PeerId from, const Frame& frame, uint64_t now, const char** w
       if (tree_.swap_hops == 0) continue;
       uint64_t origin = GetU64(e.id.bytes);
       const OriginTree* t = TreeOf(origin, now, false);
-      if (LazyFor(*l, t) && r.used && r.id == e.id && r.from != from &&
+      if (QuietFor(*l, t) && r.used && r.id == e.id && r.from != from &&
           static_cast<unsigned>(e.hops) + tree_.swap_hops <= r.hops && Settled(*l, now)) {
         Link* old = Find(r.from);
-        if (old != nullptr && old->tree && !LazyFor(*old, t) && Settled(*old, now)) {
+        if (old != nullptr && old->tree && !QuietFor(*old, t) && Settled(*old, now)) {
           l->swapped_at = old->swapped_at = now;
-          SetState(l, origin, false, now);
+          AskWhole(l, origin, now);
           SendGraft(from, kGraftNoFetch, e.id);
-          SetState(old, origin, true, now);
-          SendPrune(old->id, origin);
+          AskAnnounced(old, origin, true, now);
           ++tree_counters_.swaps;
         }
       }
@@ -497,7 +526,7 @@ void Tree::Expire(const MessageId& id, Missing* miss, uint64_t now) {
     PeerId p = miss->announcers[best];
     Link* l = Find(p);
     if (l == nullptr) continue;
-    SetState(l, GetU64(id.bytes), false, now);
+    AskWhole(l, GetU64(id.bytes), now);
     SendGraft(p, 0, id);
     miss->grafted_from = p;
     miss->grafted_at = now;
@@ -524,6 +553,7 @@ bool Tree::OnGraft(PeerId from, const Frame& frame, uint64_t now, const char** w
   if (l == nullptr) return true;
   l->tree = true;
   SetState(l, GetU64(id.bytes), false, now);
+  SetBit(l, GetU64(id.bytes), &OriginTree::grafted, true, now);
   // This node is its way in that origin's tree: what was held back goes.
   if (l->holding && l->hold_origin == GetU64(id.bytes)) {
     bool inside = l->held.Contains(GetU64(id.bytes + 8));
@@ -558,6 +588,11 @@ bool Tree::OnPrune(PeerId from, const Frame& frame, uint64_t now, const char** w
   if (l == nullptr) return true;
   l->tree = true;
   SetState(l, origin, true, now);
+  SetBit(l, origin, &OriginTree::grafted, false, now);
+  // A peer this node had not asked for its messages stops sending them
+  // whole too (it pruned on a copy from here, OnMessage).
+  if (!BitOf(*l, TreeOf(origin, now, false), &OriginTree::asked))
+    SetBit(l, origin, &OriginTree::quiet, true, now);
   if (l->holding && l->hold_origin == origin) l->holding = false;
   return true;
 }
@@ -582,6 +617,9 @@ void Tree::OnPeerUp(PeerId peer, uint64_t now) {
     l.slot = slot;
     trees_.ForEachValue([bit](OriginTree& t) {
       t.lazy &= ~bit;
+      t.quiet &= ~bit;
+      t.asked &= ~bit;
+      t.grafted &= ~bit;
       t.crossed &= ~bit;
       t.pushed &= ~bit;
     });

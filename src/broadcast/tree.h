@@ -10,7 +10,10 @@
 // and the announcer sends the message from its store; if that answer does
 // not come either, the next announcer is asked. So a
 // lost eager link (a peer gone) is repaired by the next message's
-// announcements, and anti-entropy (repair.h) stays the backstop.
+// announcements, and anti-entropy (repair.h) stays the backstop. A link has
+// a direction in each tree: a peer that grafted an origin from this node
+// keeps getting its messages whole until it prunes, whatever copies it
+// sends back, so that a repair is not undone by the next copy the other way.
 //
 // Each origin (the node a message comes from) gets a tree of its own: a
 // link's state is kept per origin, for up to kMaxOrigins origins and
@@ -192,9 +195,15 @@ class Tree : public Broadcast {
     PeerId grafted_from = kNoPeer;
     uint64_t grafted_at = 0;
   };
-  // An origin's tree: the links lazy for its messages.
+  // An origin's tree, a bit per link slot in each mask. It has a direction:
+  // what this node sends a link (lazy) and what the link sends it (quiet)
+  // may differ.
   struct OriginTree {
-    uint64_t lazy = 0;  // a bit per link slot
+    uint64_t lazy = 0;   // the links sent its messages as announcements only
+    uint64_t quiet = 0;  // the links that send them here so, as far as known
+    // The links this node grafted (asked for its messages whole), and the
+    // links that grafted from this node, each since its last prune.
+    uint64_t asked = 0, grafted = 0;
     // The links its messages have crossed (whole or announced): on the
     // others, which came up since, its state says nothing yet.
     uint64_t crossed = 0;
@@ -224,7 +233,13 @@ class Tree : public Broadcast {
   const OriginTree* Model(uint64_t now) const;
   // Whether `l` gets `t`'s origin's messages as announcements only (t null:
   // by the shared state).
-  static bool LazyFor(const Link& l, const OriginTree* t);
+  static bool LazyFor(const Link& l, const OriginTree* t) { return StateFor(l, t, &OriginTree::lazy); }
+  // Whether `l` sends `t`'s origin's messages here as announcements only,
+  // as far as this node knows (t null: by the shared state).
+  static bool QuietFor(const Link& l, const OriginTree* t) {
+    return StateFor(l, t, &OriginTree::quiet);
+  }
+  static bool StateFor(const Link& l, const OriginTree* t, uint64_t OriginTree::*mask);
   // Whether `l` holds back message `counter` of `t`'s origin (Hold), and if
   // so, notes it.
   bool Hold(Link* l, OriginTree* t, uint64_t origin, uint64_t counter, uint64_t now);
@@ -233,6 +248,19 @@ class Tree : public Broadcast {
   // Sets `l` lazy or eager for `origin` (if this node knows that origin),
   // and as the shared state.
   void SetState(Link* l, uint64_t origin, bool lazy, uint64_t now);
+  // Sets or clears `l`'s bit in one of the masks of `origin`'s tree.
+  void SetBit(Link* l, uint64_t origin, uint64_t OriginTree::*mask, bool on, uint64_t now);
+  static bool BitOf(const Link& l, const OriginTree* t, uint64_t OriginTree::*mask) {
+    return t != nullptr && l.slot != kNoSlot && (t->*mask >> l.slot & 1) != 0;
+  }
+  // This node asks `l` for `origin`'s messages whole (with a graft, sent by
+  // the caller), and sends it them whole too.
+  void AskWhole(Link* l, uint64_t origin, uint64_t now);
+  // This node prunes `l` for `origin`, and (`lazy_too`) sends it only
+  // announcements of them from now on.
+  void AskAnnounced(Link* l, uint64_t origin, bool lazy_too, uint64_t now);
+  // `origin`'s tree, made if this node knows that origin (SetState).
+  OriginTree* KnownTree(uint64_t origin, uint64_t now);
   Link* Find(PeerId peer);
   const Link* Find(PeerId peer) const;
   // Sends a message frame to the eager links (every link if `all`) but
