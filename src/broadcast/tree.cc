@@ -230,33 +230,40 @@ Tree::OriginTree* Tree::KnownTree(uint64_t origin, uint64_t now) {
   return TreeOf(origin, now, origin == own_id_ || relay_.origins().Find(origin, &known));
 }
 
-void Tree::SetState(Link* l, uint64_t origin, bool lazy, uint64_t now) {
-  l->eager = !lazy;
-  if (l->slot == kNoSlot) return;
-  OriginTree* t = KnownTree(origin, now);
-  if (t == nullptr) return;
-  uint64_t bit = uint64_t{1} << l->slot;
-  t->lazy = lazy ? (t->lazy | bit) : (t->lazy & ~bit);
+Tree::OriginTree* Tree::SlotTree(const Link& l, uint64_t origin, uint64_t now) {
+  return l.slot == kNoSlot ? nullptr : KnownTree(origin, now);
 }
 
-void Tree::SetBit(Link* l, uint64_t origin, uint64_t OriginTree::*mask, bool on, uint64_t now) {
-  if (l->slot == kNoSlot) return;
-  OriginTree* t = KnownTree(origin, now);
-  if (t == nullptr) return;
-  uint64_t bit = uint64_t{1} << l->slot;
+void Tree::Put(OriginTree* t, uint64_t OriginTree::*mask, const Link& l, bool on) {
+  uint64_t bit = uint64_t{1} << l.slot;
   t->*mask = on ? (t->*mask | bit) : (t->*mask & ~bit);
 }
 
+void Tree::SetState(Link* l, uint64_t origin, bool lazy, uint64_t now) {
+  l->eager = !lazy;
+  if (OriginTree* t = SlotTree(*l, origin, now)) Put(t, &OriginTree::lazy, *l, lazy);
+}
+
+void Tree::SetBit(Link* l, uint64_t origin, uint64_t OriginTree::*mask, bool on, uint64_t now) {
+  if (OriginTree* t = SlotTree(*l, origin, now)) Put(t, mask, *l, on);
+}
+
 void Tree::AskWhole(Link* l, uint64_t origin, uint64_t now) {
-  SetState(l, origin, false, now);
-  SetBit(l, origin, &OriginTree::quiet, false, now);
-  SetBit(l, origin, &OriginTree::asked, true, now);
+  l->eager = true;
+  if (OriginTree* t = SlotTree(*l, origin, now)) {
+    Put(t, &OriginTree::lazy, *l, false);
+    Put(t, &OriginTree::quiet, *l, false);
+    Put(t, &OriginTree::asked, *l, true);
+  }
 }
 
 void Tree::AskAnnounced(Link* l, uint64_t origin, bool lazy_too, uint64_t now) {
-  SetBit(l, origin, &OriginTree::quiet, true, now);
-  SetBit(l, origin, &OriginTree::asked, false, now);
-  if (lazy_too) SetState(l, origin, true, now);
+  if (lazy_too) l->eager = false;
+  if (OriginTree* t = SlotTree(*l, origin, now)) {
+    Put(t, &OriginTree::quiet, *l, true);
+    Put(t, &OriginTree::asked, *l, false);
+    if (lazy_too) Put(t, &OriginTree::lazy, *l, true);
+  }
   SendPrune(l->id, origin);
 }
 

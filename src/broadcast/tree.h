@@ -261,6 +261,10 @@ class Tree : public Broadcast {
   void AskAnnounced(Link* l, uint64_t origin, bool lazy_too, uint64_t now);
   // `origin`'s tree, made if this node knows that origin (SetState).
   OriginTree* KnownTree(uint64_t origin, uint64_t now);
+  // KnownTree, or null for a link without a slot in the trees.
+  OriginTree* SlotTree(const Link& l, uint64_t origin, uint64_t now);
+  // Sets or clears `l`'s bit (it has a slot) in one of `t`'s masks.
+  static void Put(OriginTree* t, uint64_t OriginTree::*mask, const Link& l, bool on);
   Link* Find(PeerId peer);
   const Link* Find(PeerId peer) const;
   // Sends a message frame to the eager links (every link if `all`) but
